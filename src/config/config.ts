@@ -1,0 +1,105 @@
+// The typed configuration every other layer reads. Keys are chihaya v1's camelCase names (compat.md);
+// durations are held in milliseconds (`...Ms`) after parsing Go-syntax strings such as "15m" or "250ms".
+// load.ts validates every value: durations are whole ms (rounded up) and at most 2^31-1 ms (Node's timer
+// limit); minAnnounceMs * reapRatio + reapIntervalMs < 2^31 (the wrapping uint32 last-seen clock).
+
+export interface Config {
+  // Tracker behaviour (chihaya v1 `TrackerConfig`)
+  createOnAnnounce: boolean;
+  purgeInactiveTorrents: boolean;
+  announceMs: number;          // `interval` sent to clients, from `announce`
+  minAnnounceMs: number;       // `min interval` sent to HTTP clients, from `minAnnounce`
+  reapIntervalMs: number;      // how often stale peers are swept, from `reapInterval`
+  reapRatio: number;           // a peer idle for minAnnounce * reapRatio is removed
+  defaultNumWant: number;      // peers returned when `numwant` is absent or not a number
+  maxNumWant: number;          // ours: hard cap on peers per response (bounds response size)
+  torrentMapShards: number;    // independent torrent tables, >= 1
+  maxPeersPerShard: number;    // ours: bound on peer records per shard and family; 0 = 2^24
+  allowIPSpoofing: boolean;
+  dualStackedPeers: boolean;
+  realIPHeader: string;        // "" = use the socket address
+  respectAF: boolean;
+  clientWhitelistEnabled: boolean;
+  clientWhitelist: string[];
+  maxScrapeInfoHashes: number; // ours: bound on info_hash values in one scrape
+
+  // Listeners: "host:port", "[v6]:port", ":port" (all interfaces) or "" (disabled)
+  apiListenAddr: string;
+  httpListenAddr: string;
+  udpListenAddr: string;
+
+  // Timeouts: 0 = none. Read: whole request; write: whole response; request: shutdown grace period.
+  apiReadTimeoutMs: number;
+  apiWriteTimeoutMs: number;
+  apiRequestTimeoutMs: number;
+  apiListenLimit: number;      // max simultaneous TCP connections; 0 = unlimited
+  httpReadTimeoutMs: number;
+  httpWriteTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  httpListenLimit: number;     // max simultaneous TCP connections; 0 = unlimited
+
+  driver: string;              // v1 backend driver: only "noop" (or unset) is accepted
+  statsBufferSize: number;     // v1 stats channel size; accepted, may bound stats queues
+  includeMemStats: boolean;
+  verboseMemStats: boolean;
+  memStatsIntervalMs: number;  // how often memory figures for /stats are refreshed
+
+  // JWT (Quay)
+  jwkSetURI: string;           // "" = no JWT check
+  jwkUpdateIntervalMs: number; // alias key: jwkSetUpdateInterval
+  jwkTTLMs: number;            // how long the last good JWK set stays usable when refreshes fail
+  jwtAudience: string;
+  jwtIssuer: string;           // ours: "" = check `iss` only when the JWK set carries `issuer`
+  jwtWorkers: number;          // ours: piscina threads verifying signatures
+
+  // Ours: architecture
+  workers: number;             // swarm worker threads; 0 = swarm on the main thread
+}
+
+export const defaultConfig: Readonly<Config> = Object.freeze({
+  createOnAnnounce: true,
+  purgeInactiveTorrents: true,
+  announceMs: 30 * 60_000,
+  minAnnounceMs: 15 * 60_000,
+  reapIntervalMs: 60_000,
+  reapRatio: 1.25,
+  defaultNumWant: 50,
+  maxNumWant: 200,
+  torrentMapShards: 1,
+  maxPeersPerShard: 0,
+  allowIPSpoofing: true,
+  dualStackedPeers: true,
+  realIPHeader: '',
+  respectAF: false,
+  clientWhitelistEnabled: false,
+  clientWhitelist: [] as string[],
+  maxScrapeInfoHashes: 74,
+
+  apiListenAddr: 'localhost:6880',
+  httpListenAddr: 'localhost:6881',
+  udpListenAddr: 'localhost:6882',
+
+  apiReadTimeoutMs: 10_000,
+  apiWriteTimeoutMs: 10_000,
+  apiRequestTimeoutMs: 10_000,
+  apiListenLimit: 0,
+  httpReadTimeoutMs: 10_000,
+  httpWriteTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 10_000,
+  httpListenLimit: 0,
+
+  driver: 'noop',
+  statsBufferSize: 0,
+  includeMemStats: true,
+  verboseMemStats: false,
+  memStatsIntervalMs: 5_000,
+
+  jwkSetURI: '',
+  jwkUpdateIntervalMs: 5 * 60_000,
+  jwkTTLMs: 5 * 60_000,
+  jwtAudience: '',
+  jwtIssuer: '',
+  jwtWorkers: 1,
+
+  workers: 0,
+}) as Readonly<Config>;

@@ -1,0 +1,50 @@
+// GET /stats in chihaya v1's JSON shape; `?flatten` gives dotted keys, `?pretty` indents.
+import type { MemStats } from './mem-stats.js';
+import type { RequestStats } from './request-stats.js';
+import type { SwarmStatsReader } from './swarm-stats.js';
+
+export function statsObject(req: RequestStats, swarm: SwarmStatsReader, mem: MemStats | null): Record<string, unknown> {
+  const s = swarm.read();
+  const ms = (us: number): number => Math.round(us / 10) / 100;
+  const out: Record<string, unknown> = {
+    Started: req.started.toISOString(),
+    connectionsOpen: req.connectionsOpen,
+    connectionsAccepted: req.connectionsAccepted,
+    requestsHandled: req.requestsHandled,
+    requestsErrored: req.requestsErrored,
+    requestsBad: req.requestsBad,
+    ResponseTime: {
+      P50: ms(req.httpLatency.percentileMicros(0.5)),
+      P90: ms(req.httpLatency.percentileMicros(0.9)),
+      P95: ms(req.httpLatency.percentileMicros(0.95)),
+    },
+    trackerAnnounces: req.trackerAnnounces,
+    trackerScrapes: req.trackerScrapes,
+    torrentsSize: s.torrentsSize,
+    torrentsAdded: s.torrentsAdded,
+    torrentsRemoved: s.torrentsRemoved,
+    torrentsReaped: s.torrentsReaped,
+    peersIPv4: s.peersIPv4,
+    peersIPv6: s.peersIPv6,
+    // Ours, beyond v1:
+    announcesRefusedFull: s.refusedFull,
+    udpPacketsBad: req.udpPacketsBad,
+  };
+  if (mem !== null) out.Memory = mem.snapshot;
+  return out;
+}
+
+export function flatten(obj: Record<string, unknown>, prefix = '', into: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, into);
+    else into[key] = v;
+  }
+  return into;
+}
+
+export function renderStats(obj: Record<string, unknown>, query: string): string {
+  const params = new URLSearchParams(query);
+  const body = params.has('flatten') ? flatten(obj) : obj;
+  return JSON.stringify(body, null, params.has('pretty') ? 2 : undefined);
+}

@@ -1,0 +1,55 @@
+// Swarm figures summed over every shard straight from shared memory (the owner threads write them).
+import { Counter, peerCounter, PeerCounter } from '../swarm/counters.js';
+import { H_LIVE } from '../swarm/record-slots.js';
+import type { ShardMemory } from '../swarm/shard.js';
+
+export interface PeerClassStats { Current: number; Joined: number; Left: number; Reaped: number }
+export interface FamilyStats { Peers: PeerClassStats; Seeds: PeerClassStats; Completed: number }
+export interface SwarmTotals {
+  torrentsSize: number;
+  torrentsAdded: number;
+  torrentsRemoved: number;
+  torrentsReaped: number;
+  refusedFull: number;
+  peersIPv4: FamilyStats;
+  peersIPv6: FamilyStats;
+}
+
+export class SwarmStatsReader {
+  private readonly counters: Float64Array[];
+  private readonly torrentHeaders: Uint32Array[];
+
+  constructor(memories: readonly ShardMemory[]) {
+    this.counters = memories.map((m) => new Float64Array(m.counters));
+    this.torrentHeaders = memories.map((m) => new Uint32Array(m.torrents.header));
+  }
+
+  private sum(index: number): number {
+    let s = 0;
+    for (const c of this.counters) s += c[index]!;
+    return s;
+  }
+
+  private family(f: number): FamilyStats {
+    const v = (w: PeerCounter): number => this.sum(peerCounter(f, w));
+    return {
+      Peers: { Current: v(PeerCounter.PeersCurrent), Joined: v(PeerCounter.PeersJoined), Left: v(PeerCounter.PeersLeft), Reaped: v(PeerCounter.PeersReaped) },
+      Seeds: { Current: v(PeerCounter.SeedsCurrent), Joined: v(PeerCounter.SeedsJoined), Left: v(PeerCounter.SeedsLeft), Reaped: v(PeerCounter.SeedsReaped) },
+      Completed: v(PeerCounter.Completed),
+    };
+  }
+
+  read(): SwarmTotals {
+    let torrents = 0;
+    for (const h of this.torrentHeaders) torrents += h[H_LIVE]!;
+    return {
+      torrentsSize: torrents,
+      torrentsAdded: this.sum(Counter.TorrentsAdded),
+      torrentsRemoved: this.sum(Counter.TorrentsRemoved),
+      torrentsReaped: this.sum(Counter.TorrentsReaped),
+      refusedFull: this.sum(Counter.RefusedFull),
+      peersIPv4: this.family(0),
+      peersIPv6: this.family(1),
+    };
+  }
+}

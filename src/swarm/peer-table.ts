@@ -1,0 +1,192 @@
+// Peer records of one shard and one address family: fixed-size records, no JS object per peer.
+// Identity is (torrent, peer_id, IP). Each torrent keeps its seeders and its leechers in two circular
+// doubly-linked lists threaded through the records, so joining, leaving and graduating are O(1), and
+// handing out numwant peers walks numwant records from a head that then moves on (round robin).
+//
+// Record layout (bytes):  0 torrent slot (u32, 0 = free) | 4 prev | 8 next (free-list link when free)
+//   | 12 last seen (u32 ms clock) | 16 peer_id[20] | 36 port (network order) | 38 flags | 39 unused | 40 ip[4|16]
+// IPv4: 44 bytes a peer, IPv6: 56.
+import { finalize, mixWord, wordAt } from './keyed-hash.js';
+import { RecordSlots, type RecordSlotsMemory } from './record-slots.js';
+import { SharedArena } from './shared-arena.js';
+import { SlotIndex } from './slot-index.js';
+
+export const W_TORRENT = 0;
+export const W_PREV = 1;
+export const W_NEXT = 2;
+export const W_LAST_SEEN = 3;
+export const B_PEER_ID = 16;
+export const B_PORT = 36;
+export const B_FLAGS = 38;
+export const B_IP = 40;
+export const PEER_FLAG_SEEDER = 1;
+
+export interface PeerTableMemory extends RecordSlotsMemory {
+  index: SharedArrayBuffer;
+}
+
+export class PeerTable {
+  readonly slots: RecordSlots;
+  readonly index: SlotIndex;
+  readonly recordBytes: number;
+  readonly recordWords: number;
+  u8!: Uint8Array;
+  u32!: Uint32Array;
+
+  constructor(memory: PeerTableMemory, readonly ipBytes: 4 | 16) {
+    this.recordBytes = B_IP + ipBytes;
+    this.recordWords = this.recordBytes >>> 2;
+    this.slots = new RecordSlots(memory, this.recordBytes, W_NEXT);
+    this.index = new SlotIndex(new SharedArena(memory.index), (slot) => this.hashOfSlot(slot));
+    this.attach();
+  }
+
+  static allocate(ipBytes: 4 | 16, maxPeers: number, seed: number): PeerTableMemory {
+    return { ...RecordSlots.allocate(B_IP + ipBytes, maxPeers, seed), index: SlotIndex.create(maxPeers) };
+  }
+
+  /** Re-reads views after growth (here or, for a reader thread, in the owner). */
+  attach(): void {
+    this.slots.arena.refresh();
+    this.u8 = this.slots.arena.u8;
+    this.u32 = this.slots.arena.u32;
+    this.index.attach();
+  }
+
+  get live(): number {
+    return this.slots.live;
+  }
+
+  /** Hash of (torrent, peer_id, ip) where peer_id and ip are read from `src` at the given offsets. */
+  hashKey(torrent: number, src: Uint8Array, peerIdOff: number, ipOff: number): number {
+    let h = mixWord(this.slots.seed, torrent);
+    for (let i = 0; i < 20; i += 4) h = mixWord(h, wordAt(src, peerIdOff + i));
+    for (let i = 0; i < this.ipBytes; i += 4) h = mixWord(h, wordAt(src, ipOff + i));
+    return finalize(h, 24 + this.ipBytes);
+  }
+
+  private hashOfSlot(slot: number): number {
+    const base = slot * this.recordBytes;
+    return this.hashKey(this.u32[slot * this.recordWords + W_TORRENT]!, this.u8, base + B_PEER_ID, base + B_IP);
+  }
+
+  /** The slot of (torrent, peer_id, ip), or 0. */
+  find(torrent: number, src: Uint8Array, peerIdOff: number, ipOff: number): number {
+    const t = this.index.table;
+    const mask = this.index.mask;
+    const u8 = this.u8;
+    const rw = this.recordWords;
+    const rb = this.recordBytes;
+    const ipBytes = this.ipBytes;
+    probe: for (let i = this.hashKey(torrent, src, peerIdOff, ipOff) & mask; ; i = (i + 1) & mask) {
+      const slot = t[i]!;
+      if (slot === 0) return 0;
+      if (this.u32[slot * rw + W_TORRENT] !== torrent) continue;
+      const base = slot * rb;
+      for (let k = 0; k < 20; k++) if (u8[base + B_PEER_ID + k] !== src[peerIdOff + k]) continue probe;
+      for (let k = 0; k < ipBytes; k++) if (u8[base + B_IP + k] !== src[ipOff + k]) continue probe;
+      return slot;
+    }
+  }
+
+  /**
+   * Creates the record of a new peer (not linked into any list yet). Returns its slot, or 0 when the
+   * table is at its configured maximum.
+   */
+  insert(torrent: number, src: Uint8Array, peerIdOff: number, ipOff: number, portOff: number, nowMs: number): number {
+    if (this.index.isTooFull(this.slots.live + 1) && this.index.grow()) {
+      this.index.rebuild((visit) => this.forEachLive(visit));
+    }
+    if (this.index.isTooFull(this.slots.live + 1)) return 0;
+    const slot = this.slots.alloc();
+    if (slot === 0) return 0;
+    if (this.u8 !== this.slots.arena.u8) this.attach(); // the records grew
+    const base = slot * this.recordBytes;
+    const w = slot * this.recordWords;
+    this.u32[w + W_TORRENT] = torrent;
+    this.u32[w + W_LAST_SEEN] = nowMs;
+    this.u8.set(src.subarray(peerIdOff, peerIdOff + 20), base + B_PEER_ID);
+    this.u8[base + B_PORT] = src[portOff]!;
+    this.u8[base + B_PORT + 1] = src[portOff + 1]!;
+    this.u8.set(src.subarray(ipOff, ipOff + this.ipBytes), base + B_IP);
+    this.index.insert(slot, this.hashOfSlot(slot));
+    return slot;
+  }
+
+  /** Frees an (already unlinked) record. */
+  remove(slot: number): void {
+    this.index.remove(slot, this.hashOfSlot(slot));
+    this.u32[slot * this.recordWords + W_TORRENT] = 0;
+    this.slots.release(slot);
+  }
+
+  isSeeder(slot: number): boolean {
+    return (this.u8[slot * this.recordBytes + B_FLAGS]! & PEER_FLAG_SEEDER) !== 0;
+  }
+
+  setSeeder(slot: number, seeder: boolean): void {
+    this.u8[slot * this.recordBytes + B_FLAGS] = seeder ? PEER_FLAG_SEEDER : 0;
+  }
+
+  touch(slot: number, src: Uint8Array, portOff: number, nowMs: number): void {
+    const base = slot * this.recordBytes;
+    this.u32[slot * this.recordWords + W_LAST_SEEN] = nowMs;
+    this.u8[base + B_PORT] = src[portOff]!;
+    this.u8[base + B_PORT + 1] = src[portOff + 1]!;
+  }
+
+  torrentOf(slot: number): number {
+    return this.u32[slot * this.recordWords + W_TORRENT]!;
+  }
+
+  lastSeen(slot: number): number {
+    return this.u32[slot * this.recordWords + W_LAST_SEEN]!;
+  }
+
+  /** Links `slot` into the circular list whose head is `head`, just before the head (its tail). */
+  link(head: number, slot: number): number {
+    const u32 = this.u32;
+    const w = slot * this.recordWords;
+    if (head === 0) {
+      u32[w + W_PREV] = slot;
+      u32[w + W_NEXT] = slot;
+      return slot;
+    }
+    const tail = u32[head * this.recordWords + W_PREV]!;
+    u32[w + W_PREV] = tail;
+    u32[w + W_NEXT] = head;
+    u32[tail * this.recordWords + W_NEXT] = slot;
+    u32[head * this.recordWords + W_PREV] = slot;
+    return head;
+  }
+
+  /** Unlinks `slot` from the list whose head is `head`; returns the new head. */
+  unlink(head: number, slot: number): number {
+    const u32 = this.u32;
+    const w = slot * this.recordWords;
+    const next = u32[w + W_NEXT]!;
+    if (next === slot) return 0; // it was alone
+    const prev = u32[w + W_PREV]!;
+    u32[prev * this.recordWords + W_NEXT] = next;
+    u32[next * this.recordWords + W_PREV] = prev;
+    return head === slot ? next : head;
+  }
+
+  next(slot: number): number {
+    return this.u32[slot * this.recordWords + W_NEXT]!;
+  }
+
+  forEachLive(visit: (slot: number) => void): void {
+    const u32 = this.u32;
+    const rw = this.recordWords;
+    for (let slot = 1, hw = this.slots.highWater; slot <= hw; slot++) if (u32[slot * rw + W_TORRENT] !== 0) visit(slot);
+  }
+
+  /** Rebuilds the free list and the index from the records themselves (after a worker crash). */
+  repair(): void {
+    this.attach();
+    this.slots.repairFreeList((slot) => this.u32[slot * this.recordWords + W_TORRENT] !== 0);
+    this.index.rebuild((visit) => this.forEachLive(visit));
+  }
+}
+

@@ -1,0 +1,230 @@
+// Applies announces and scrapes to the shards one thread owns and writes the reply bytes. This is the
+// code that runs inline on the main thread (workers: 0) or inside a swarm worker: it reads the 80-byte
+// announce record and knows nothing of sockets.
+import {
+  Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_IPV4,
+  OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, OFF_TRANSACTION_ID, ReplyKind,
+} from '../protocol/announce-request.js';
+import { intervalsTail, maxAnnounceBodyBytes, putHttpAnnounce, putUdpAnnounce, putUdpError } from '../protocol/announce-response.js';
+import { ClientErrors, putFailure } from '../protocol/failure.js';
+import { PeerSelection } from '../protocol/peer-selection.js';
+import { Counter, peerCounter, PeerCounter } from './counters.js';
+import { B_IP, B_PEER_ID, B_PORT } from './peer-table.js';
+import { Shard, type ShardMemory } from './shard.js';
+import { shardOf } from './shard-of.js';
+import type { SwarmSettings } from './settings.js';
+import { List } from './torrent-table.js';
+
+export interface TorrentSummary {
+  infoHash: string;            // hex
+  seeders: number;
+  leechers: number;
+  snatches: number;
+}
+
+export class SwarmEngine {
+  /** shards[i] is shard i when this thread owns it, else undefined. */
+  readonly shards: (Shard | undefined)[];
+  /** Reply bytes of the last `announce` (valid until the next call). */
+  readonly reply: Buffer;
+  private readonly selection: PeerSelection;
+  private readonly tail: Buffer;
+
+  constructor(readonly settings: SwarmSettings, memories: (ShardMemory | undefined)[], repair = false) {
+    this.shards = memories.map((m) => (m === undefined ? undefined : new Shard(m)));
+    if (repair) for (const s of this.shards) s?.repair();
+    this.selection = new PeerSelection(settings.maxNumWant);
+    this.reply = Buffer.alloc(maxAnnounceBodyBytes(settings.maxNumWant));
+    this.tail = intervalsTail(settings.intervalSec, settings.minIntervalSec);
+  }
+
+  shardFor(infoHash: Uint8Array, offset: number): Shard {
+    const s = this.shards[shardOf(infoHash, offset, this.settings.torrentMapShards)];
+    if (s === undefined) throw new Error('announce routed to a thread that does not own its shard');
+    return s;
+  }
+
+  /** Applies the announce in `rec` and writes its reply into `this.reply`; returns the reply length. */
+  announce(rec: Buffer, nowMs: number): number {
+    const shard = this.shardFor(rec, OFF_INFO_HASH);
+    const torrents = shard.torrents;
+    const event = rec[OFF_EVENT]!;
+    const flags = rec[OFF_FLAGS]!;
+    let t = torrents.find(rec, OFF_INFO_HASH);
+    if (t === 0) {
+      if (event === Event.Stopped) return this.writeReply(rec, 0, 0, false);
+      if (!this.settings.createOnAnnounce) return this.writeFailure(rec, ClientErrors.torrentDoesNotExist);
+      t = shard.addTorrent(rec, OFF_INFO_HASH);
+      if (t === 0) return this.refuseFull(shard, rec);
+    }
+    const seeding = (flags & FLAG_SEEDING) !== 0 || event === Event.Completed;
+    let snatched = false;
+    let self4 = 0;
+    let self6 = 0;
+    for (let family = 0 as 0 | 1; family < 2; family++) {
+      if ((flags & (family === 0 ? FLAG_HAS_V4 : FLAG_HAS_V6)) === 0) continue;
+      const table = shard.peers[family];
+      const ipOff = family === 0 ? OFF_IPV4 : OFF_IPV6;
+      let slot = table.find(t, rec, OFF_PEER_ID, ipOff);
+      if (event === Event.Stopped) {
+        if (slot !== 0) shard.removePeer(t, family, slot, false);
+        continue;
+      }
+      if (slot === 0) {
+        slot = shard.addPeer(t, family, rec, OFF_PEER_ID, ipOff, OFF_PORT, seeding, nowMs);
+        if (slot === 0) {
+          if (torrents.isEmpty(t)) shard.deleteTorrent(t, false);
+          return this.refuseFull(shard, rec);
+        }
+        if (event === Event.Completed) snatched = true;
+      } else {
+        if (event === Event.Completed && !table.isSeeder(slot)) snatched = true;
+        table.touch(slot, rec, OFF_PORT, nowMs);
+        shard.setRole(t, family, slot, seeding);
+      }
+      if (family === 0) self4 = slot;
+      else self6 = slot;
+    }
+    if (snatched) {
+      torrents.addSnatch(t);
+      shard.counters[peerCounter(self4 !== 0 ? 0 : 1, PeerCounter.Completed)]++;
+    }
+    const seeders = torrents.seeders(t);
+    const leechers = torrents.leechers(t);
+    const numWant = rec.readUInt32LE(OFF_NUM_WANT);
+    const withPeers = numWant > 0 && event !== Event.Stopped && event !== Event.Paused;
+    if (withPeers) this.select(shard, t, rec, seeding, self4, self6, numWant);
+    if (this.settings.purgeInactiveTorrents && torrents.isEmpty(t)) shard.deleteTorrent(t, false);
+    return this.writeReply(rec, seeders, leechers, withPeers);
+  }
+
+  private select(shard: Shard, t: number, rec: Buffer, seeding: boolean, self4: number, self6: number, numWant: number): void {
+    const sel = this.selection;
+    const kind = rec[OFF_REPLY_KIND]!;
+    const flags = rec[OFF_FLAGS]!;
+    sel.reset(kind === ReplyKind.HttpDict);
+    let allow4: boolean;
+    let allow6: boolean;
+    if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) {
+      // A UDP reply carries peers of one size only: that of the packet's source family (BEP 15).
+      allow4 = kind === ReplyKind.Udp4;
+      allow6 = !allow4;
+    } else {
+      allow6 = (flags & (FLAG_HAS_V6 | FLAG_V6_CAPABLE)) !== 0;
+      allow4 = (flags & FLAG_HAS_V4) !== 0 || (allow6 && !this.settings.respectAF);
+    }
+    // A seeder gets leechers; a leecher gets seeders first, then leechers. IPv6 before IPv4.
+    if (!seeding) {
+      if (allow6) this.walk(shard, t, List.Seeders6, self6, numWant);
+      if (allow4) this.walk(shard, t, List.Seeders4, self4, numWant);
+    }
+    if (allow6) this.walk(shard, t, List.Leechers6, self6, numWant);
+    if (allow4) this.walk(shard, t, List.Leechers4, self4, numWant);
+    // chihaya returns the announcer itself rather than an empty list; clients cope with that.
+    if (sel.count === 0) {
+      if (allow4 && self4 !== 0) this.take(shard, 0, self4);
+      if (allow6 && self6 !== 0) this.take(shard, 1, self6);
+    }
+  }
+
+  /** Takes peers from one list, starting at its head, and moves the head past them (round robin). */
+  private walk(shard: Shard, t: number, list: List, selfSlot: number, numWant: number): void {
+    const head = shard.torrents.head(t, list);
+    if (head === 0 || this.selection.count >= numWant) return;
+    const family = (list >> 1) as 0 | 1;
+    const table = shard.peers[family];
+    let slot = head;
+    do {
+      if (slot !== selfSlot) this.take(shard, family, slot);
+      slot = table.next(slot);
+    } while (slot !== head && this.selection.count < numWant);
+    shard.torrents.setHead(t, list, slot);
+  }
+
+  private take(shard: Shard, family: 0 | 1, slot: number): void {
+    const sel = this.selection;
+    const table = shard.peers[family];
+    const u8 = table.u8;
+    const base = slot * table.recordBytes;
+    if (family === 0) {
+      const o = sel.n4 * 6;
+      const c = sel.compact4;
+      c[o] = u8[base + B_IP]!; c[o + 1] = u8[base + B_IP + 1]!; c[o + 2] = u8[base + B_IP + 2]!; c[o + 3] = u8[base + B_IP + 3]!;
+      c[o + 4] = u8[base + B_PORT]!; c[o + 5] = u8[base + B_PORT + 1]!;
+      if (sel.wantIds) sel.ids4.set(u8.subarray(base + B_PEER_ID, base + B_PEER_ID + 20), sel.n4 * 20);
+      sel.n4++;
+    } else {
+      const o = sel.n6 * 18;
+      sel.compact6.set(u8.subarray(base + B_IP, base + B_IP + 16), o);
+      sel.compact6[o + 16] = u8[base + B_PORT]!;
+      sel.compact6[o + 17] = u8[base + B_PORT + 1]!;
+      if (sel.wantIds) sel.ids6.set(u8.subarray(base + B_PEER_ID, base + B_PEER_ID + 20), sel.n6 * 20);
+      sel.n6++;
+    }
+  }
+
+  private writeReply(rec: Buffer, seeders: number, leechers: number, withPeers: boolean): number {
+    const kind = rec[OFF_REPLY_KIND]!;
+    const peers = withPeers ? this.selection : null;
+    if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) {
+      return putUdpAnnounce(this.reply, rec, OFF_TRANSACTION_ID, this.settings.intervalSec, leechers, seeders, peers, kind === ReplyKind.Udp6);
+    }
+    return putHttpAnnounce(this.reply, seeders, leechers, this.tail, peers, kind === ReplyKind.HttpCompact);
+  }
+
+  private writeFailure(rec: Buffer, reason: string): number {
+    const kind = rec[OFF_REPLY_KIND]!;
+    if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) return putUdpError(this.reply, rec, OFF_TRANSACTION_ID, reason);
+    return putFailure(this.reply, 0, reason);
+  }
+
+  private refuseFull(shard: Shard, rec: Buffer): number {
+    shard.counters[Counter.RefusedFull]++;
+    return this.writeFailure(rec, ClientErrors.swarmFull);
+  }
+
+  /** Seeders, snatches and leechers of infoHash[off..off+20) into counts[at..at+3) (zeros if unknown). */
+  scrape(infoHashes: Uint8Array, off: number, counts: Uint32Array, at: number): void {
+    const shard = this.shardFor(infoHashes, off);
+    const t = shard.torrents.find(infoHashes, off);
+    counts[at] = t === 0 ? 0 : shard.torrents.seeders(t);
+    counts[at + 1] = t === 0 ? 0 : shard.torrents.snatches(t);
+    counts[at + 2] = t === 0 ? 0 : shard.torrents.leechers(t);
+  }
+
+  /** Sweeps every owned shard for idle peers (and empty torrents); returns the number reaped. */
+  reap(nowMs: number): number {
+    let n = 0;
+    for (const s of this.shards) if (s !== undefined) n += s.reap(nowMs, this.settings.maxIdleMs, this.settings.purgeInactiveTorrents);
+    return n;
+  }
+
+  // Control plane (admin API): rare, may allocate.
+
+  describe(infoHash: Buffer): TorrentSummary | null {
+    const shard = this.shardFor(infoHash, 0);
+    const t = shard.torrents.find(infoHash, 0);
+    if (t === 0) return null;
+    return {
+      infoHash: infoHash.toString('hex'),
+      seeders: shard.torrents.seeders(t),
+      leechers: shard.torrents.leechers(t),
+      snatches: shard.torrents.snatches(t),
+    };
+  }
+
+  /** Creates the torrent if absent; false when its shard is full. */
+  create(infoHash: Buffer): boolean {
+    const shard = this.shardFor(infoHash, 0);
+    return shard.torrents.find(infoHash, 0) !== 0 || shard.addTorrent(infoHash, 0) !== 0;
+  }
+
+  /** Deletes the torrent and its peers; false when it did not exist. */
+  remove(infoHash: Buffer): boolean {
+    const shard = this.shardFor(infoHash, 0);
+    const t = shard.torrents.find(infoHash, 0);
+    if (t === 0) return false;
+    shard.deleteTorrent(t, false);
+    return true;
+  }
+}

@@ -1,0 +1,80 @@
+// Wires one tracker instance: dispatcher and swarm, frontends, admin API, stats. Used by main.ts and,
+// in-process on free ports, by the end-to-end tests.
+import { AdminApi, type HealthProbe } from './api/admin-api.js';
+import { ClientWhitelist } from './auth/client-whitelist.js';
+import type { Config } from './config/config.js';
+import { parseListenAddr } from './config/load.js';
+import type { Dispatcher } from './dispatch/dispatcher.js';
+import { InlineDispatcher } from './dispatch/inline-dispatcher.js';
+import { HttpFrontend } from './frontends/http/http-frontend.js';
+import type { Log } from './log.js';
+import { MemStats } from './stats/mem-stats.js';
+import { RequestStats } from './stats/request-stats.js';
+import { SwarmStatsReader } from './stats/swarm-stats.js';
+import { swarmSettingsOf } from './swarm/settings.js';
+
+export interface TrackerPorts {
+  api: number | null;
+  http: number | null;
+  udp: number | null;
+}
+
+export class Tracker {
+  readonly ports: TrackerPorts = { api: null, http: null, udp: null };
+  readonly requestStats = new RequestStats();
+  readonly whitelist: ClientWhitelist;
+  readonly dispatcher: Dispatcher;
+  private http: HttpFrontend | null = null;
+  private api: AdminApi | null = null;
+  private memStats: MemStats | null = null;
+  private readonly health: HealthProbe[] = [];
+
+  private constructor(readonly config: Config, readonly log: Log) {
+    this.whitelist = new ClientWhitelist(config.clientWhitelistEnabled, config.clientWhitelist);
+    this.dispatcher = new InlineDispatcher(swarmSettingsOf(config));
+  }
+
+  static async start(config: Config, log: Log): Promise<Tracker> {
+    const t = new Tracker(config, log);
+    try {
+      await t.listen();
+    } catch (err) {
+      await t.stop();
+      throw err;
+    }
+    return t;
+  }
+
+  private async listen(): Promise<void> {
+    const c = this.config;
+    const httpAddr = parseListenAddr('httpListenAddr', c.httpListenAddr);
+    if (httpAddr !== null) {
+      this.http = new HttpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log);
+      this.ports.http = await this.http.listen(httpAddr.host, httpAddr.port);
+    }
+    const apiAddr = parseListenAddr('apiListenAddr', c.apiListenAddr);
+    if (apiAddr !== null) {
+      if (c.includeMemStats) this.memStats = new MemStats(c.memStatsIntervalMs, c.verboseMemStats);
+      this.api = new AdminApi({
+        dispatcher: this.dispatcher,
+        whitelist: this.whitelist,
+        requestStats: this.requestStats,
+        swarmStats: new SwarmStatsReader(this.dispatcher.shardMemories),
+        memStats: this.memStats,
+        health: this.health,
+        log: this.log,
+      });
+      this.ports.api = await this.api.listen(apiAddr.host, apiAddr.port);
+    }
+  }
+
+  /** Stops accepting, lets in-flight requests finish for up to httpRequestTimeout, closes everything. */
+  async stop(): Promise<void> {
+    await this.http?.close(this.config.httpRequestTimeoutMs);
+    this.http = null;
+    this.api?.close();
+    this.api = null;
+    this.memStats?.close();
+    await this.dispatcher.close();
+  }
+}
