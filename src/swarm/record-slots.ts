@@ -29,7 +29,7 @@ export class RecordSlots {
     const header = new SharedArrayBuffer(HEADER_WORDS * 4);
     new Uint32Array(header)[H_SEED] = seed;
     // Slot 0 is never used, so the first record starts at recordBytes.
-    const records = SharedArena.create(recordBytes * 1024, recordBytes * (maxRecords + 1)).sab;
+    const records = SharedArena.create(recordBytes * Math.min(1024, maxRecords + 1), recordBytes * (maxRecords + 1)).sab;
     return { header, records };
   }
 

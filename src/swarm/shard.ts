@@ -115,7 +115,8 @@ export class Shard {
   }
 
   /**
-   * Removes every peer last seen before `nowMs - maxIdleMs` (uint32 ms clock, compared modulo 2^32),
+   * Removes every peer last seen before `nowMs - maxIdleMs` (uint32 ms clock, compared modulo 2^32;
+   * a peer stamped after `nowMs`, e.g. by a clock step backwards, counts as fresh, not as ancient),
    * and, with `purgeEmpty`, the torrents that leaves empty. Returns the number of peers reaped.
    */
   reap(nowMs: number, maxIdleMs: number, purgeEmpty: boolean): number {
@@ -126,7 +127,7 @@ export class Shard {
       for (let slot = 1; slot <= hw; slot++) {
         const t = table.torrentOf(slot);
         if (t === 0) continue;
-        if (((nowMs - table.lastSeen(slot)) >>> 0) > maxIdleMs) {
+        if (((nowMs - table.lastSeen(slot)) | 0) > maxIdleMs) {
           this.removePeer(t, family, slot, true);
           reaped++;
         }

@@ -12,6 +12,7 @@ import { Counter, peerCounter, PeerCounter } from './counters.js';
 import { B_IP, B_PEER_ID, B_PORT } from './peer-table.js';
 import { Shard, type ShardMemory } from './shard.js';
 import { shardOf } from './shard-of.js';
+import type { PeerStore } from './peer-store.js';
 import type { SwarmSettings } from './settings.js';
 import { List } from './torrent-table.js';
 
@@ -22,7 +23,7 @@ export interface TorrentSummary {
   snatches: number;
 }
 
-export class SwarmEngine {
+export class SwarmEngine implements PeerStore {
   /** shards[i] is shard i when this thread owns it, else undefined. */
   readonly shards: (Shard | undefined)[];
   /** Reply bytes of the last `announce` (valid until the next call). */
