@@ -35,7 +35,10 @@ async function main(argv: string[]): Promise<number> {
 
   let tracker: Tracker;
   try {
-    tracker = await Tracker.start(config, log);
+    tracker = await Tracker.start(config, log, (err) => {
+      log.info(`fatal: ${err.message}`);
+      process.exit(70);
+    });
   } catch (err) {
     process.stderr.write(`hayate: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

@@ -6,6 +6,7 @@ import type { Config } from './config/config.js';
 import { parseListenAddr } from './config/load.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { InlineDispatcher } from './dispatch/inline-dispatcher.js';
+import { WorkerDispatcher } from './dispatch/worker-dispatcher.js';
 import { HttpFrontend } from './frontends/http/http-frontend.js';
 import type { Log } from './log.js';
 import { MemStats } from './stats/mem-stats.js';
@@ -29,14 +30,20 @@ export class Tracker {
   private memStats: MemStats | null = null;
   private readonly health: HealthProbe[] = [];
 
-  private constructor(readonly config: Config, readonly log: Log) {
+  private constructor(readonly config: Config, readonly log: Log, onFatal: (err: Error) => void) {
     this.whitelist = new ClientWhitelist(config.clientWhitelistEnabled, config.clientWhitelist);
-    this.dispatcher = new InlineDispatcher(swarmSettingsOf(config));
+    const settings = swarmSettingsOf(config);
+    this.dispatcher = config.workers === 0 ? new InlineDispatcher(settings) : new WorkerDispatcher(settings, config.workers, log, onFatal);
   }
 
-  static async start(config: Config, log: Log): Promise<Tracker> {
-    const t = new Tracker(config, log);
+  /**
+   * Starts listening. `onFatal` is called when the swarm cannot be restored after a worker died (the
+   * process should then exit non-zero rather than limp on).
+   */
+  static async start(config: Config, log: Log, onFatal: (err: Error) => void = (err) => log.info(`fatal: ${err.message}`)): Promise<Tracker> {
+    const t = new Tracker(config, log, onFatal);
     try {
+      if (t.dispatcher instanceof WorkerDispatcher) await t.dispatcher.ready();
       await t.listen();
     } catch (err) {
       await t.stop();

@@ -78,7 +78,7 @@ export class AdminApi {
 
   private stats(res: HttpResponse, req: HttpRequest): void {
     const d = this.deps;
-    const body = renderStats(statsObject(d.requestStats, d.swarmStats, d.memStats), req.getQuery() ?? '');
+    const body = renderStats(statsObject(d.requestStats, d.swarmStats, d.memStats, d.dispatcher), req.getQuery() ?? '');
     res.writeHeader('Content-Type', 'application/json').end(body);
   }
 

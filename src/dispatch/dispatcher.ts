@@ -31,8 +31,11 @@ export interface Dispatcher {
 
   /** Shared memory of every shard, so stats can be read without messages. */
   readonly shardMemories: readonly ShardMemory[];
-  /** Requests refused for back-pressure, and failed in flight (worker deaths), for /stats. */
+  /** Requests refused for back-pressure, for /stats. */
   readonly refusedCount: number;
+  /** Requests accepted but failed because their worker died, and worker restarts, for /stats. */
+  readonly failedInFlight: number;
+  readonly restarts: number;
 
   close(): Promise<void>;
 }

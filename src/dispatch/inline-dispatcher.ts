@@ -9,6 +9,8 @@ import type { Dispatcher, ReplySink } from './dispatcher.js';
 export class InlineDispatcher implements Dispatcher {
   readonly shardMemories: readonly ShardMemory[];
   readonly refusedCount = 0;
+  readonly failedInFlight = 0;
+  readonly restarts = 0;
   private readonly engine: SwarmEngine;
   private readonly sinks: ReplySink[] = [];
   private counts = new Uint32Array(3 * 128);

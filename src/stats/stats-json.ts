@@ -3,7 +3,9 @@ import type { MemStats } from './mem-stats.js';
 import type { RequestStats } from './request-stats.js';
 import type { SwarmStatsReader } from './swarm-stats.js';
 
-export function statsObject(req: RequestStats, swarm: SwarmStatsReader, mem: MemStats | null): Record<string, unknown> {
+export interface DispatchFigures { refusedCount: number; failedInFlight: number; restarts: number }
+
+export function statsObject(req: RequestStats, swarm: SwarmStatsReader, mem: MemStats | null, dispatch: DispatchFigures): Record<string, unknown> {
   const s = swarm.read();
   const ms = (us: number): number => Math.round(us / 10) / 100;
   const out: Record<string, unknown> = {
@@ -29,6 +31,9 @@ export function statsObject(req: RequestStats, swarm: SwarmStatsReader, mem: Mem
     // Ours, beyond v1:
     announcesRefusedFull: s.refusedFull,
     udpPacketsBad: req.udpPacketsBad,
+    requestsRefusedBusy: dispatch.refusedCount,
+    requestsFailedWorkerDied: dispatch.failedInFlight,
+    workerRestarts: dispatch.restarts,
   };
   if (mem !== null) out.Memory = mem.snapshot;
   return out;

@@ -103,12 +103,14 @@ export class PeerTable {
     if (this.u8 !== this.slots.arena.u8) this.attach(); // the records grew
     const base = slot * this.recordBytes;
     const w = slot * this.recordWords;
-    this.u32[w + W_TORRENT] = torrent;
     this.u32[w + W_LAST_SEEN] = nowMs;
-    this.u8.set(src.subarray(peerIdOff, peerIdOff + 20), base + B_PEER_ID);
+    for (let k = 0; k < 20; k++) this.u8[base + B_PEER_ID + k] = src[peerIdOff + k]!;
     this.u8[base + B_PORT] = src[portOff]!;
     this.u8[base + B_PORT + 1] = src[portOff + 1]!;
-    this.u8.set(src.subarray(ipOff, ipOff + this.ipBytes), base + B_IP);
+    for (let k = 0; k < this.ipBytes; k++) this.u8[base + B_IP + k] = src[ipOff + k]!;
+    // The torrent word marks the record live: written last, so a worker killed mid-insert leaves
+    // either no record or a complete one for Shard.repair to relink.
+    this.u32[w + W_TORRENT] = torrent;
     this.index.insert(slot, this.hashOfSlot(slot));
     return slot;
   }

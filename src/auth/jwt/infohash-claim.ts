@@ -80,6 +80,30 @@ function matchEscaped(claim: string, ih: Uint8Array | null): boolean {
   return j === 20;
 }
 
+/**
+ * The 20 bytes of a 40-hex-char claim (Quay's form), or null for the other forms. A 40-char hex string
+ * cannot be read as raw (20 chars) or escaped bytes (that would decode to 40), so this is exact; the
+ * verdict cache keeps it to compare bytes on each hit instead of re-reading the hex.
+ */
+export function hexClaimBytes(claim: string): Uint8Array | null {
+  if (claim.length !== 40) return null;
+  const out = new Uint8Array(20);
+  for (let i = 0; i < 20; i++) {
+    const hi = hexDigit(claim.charCodeAt(2 * i));
+    const lo = hexDigit(claim.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return null;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+/** Byte equality of two info_hashes. */
+export function sameInfoHash(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Lowercase hex of an info_hash, for log lines only (allocates: call it behind a verbosity check). */
 export function infoHashHex(infoHash: Uint8Array): string {
   return Buffer.from(infoHash.buffer, infoHash.byteOffset, infoHash.byteLength).toString('hex');

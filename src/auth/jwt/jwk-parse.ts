@@ -33,7 +33,7 @@ export function keyAlgorithm(jwk: PublicRsaJwk): string {
 
 /** More keys than this is not a rotation, it is a mistake or an attack on the "no kid" path. */
 export const MAX_KEYS = 32;
-const MIN_MODULUS_BITS = 2048; // jose refuses shorter RSA keys for RS*/PS*; refuse them here, visibly
+export const MIN_MODULUS_BITS = 2048; // jose refuses shorter RSA keys for RS*/PS*; refuse them here, visibly
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 export function parseJwkSet(body: string): ParsedJwkSet | { error: string } {

@@ -23,7 +23,10 @@ export interface JwkSetSourceOptions {
   uri: string;
   updateIntervalMs: number;
   ttlMs: number;
-  /** Per fetch, headers and body included. Default min(10 s, updateIntervalMs). */
+  /**
+   * Per fetch, headers and body included. Default min(10 s, updateIntervalMs), but at least 1 s: fetches
+   * never overlap (the next is scheduled when one ends), and a first connection can take tens of ms.
+   */
   timeoutMs?: number;
   /** First retry after a failure; doubles per failure, capped at updateIntervalMs. Default 1 s. */
   retryMinMs?: number;
@@ -67,7 +70,7 @@ export class JwkSetSource {
     this.uri = opts.uri;
     this.intervalMs = opts.updateIntervalMs;
     this.usableForMs = opts.updateIntervalMs + opts.ttlMs;
-    this.timeoutMs = opts.timeoutMs ?? Math.min(10_000, opts.updateIntervalMs);
+    this.timeoutMs = opts.timeoutMs ?? Math.min(10_000, Math.max(1000, opts.updateIntervalMs));
     this.retryMinMs = Math.min(opts.retryMinMs ?? 1000, opts.updateIntervalMs);
     this.onDemandGapMs = opts.onDemandGapMs ?? 30_000;
     this.maxBodyBytes = opts.maxBodyBytes ?? 1 << 20;
@@ -106,12 +109,12 @@ export class JwkSetSource {
   /**
    * Asks for an early fetch, e.g. when a token names a kid we do not know (Quay rotates keys hourly and
    * may sign with a new key before our next scheduled refresh). Rate-limited, so untrusted tokens can
-   * cause at most one extra fetch per onDemandGapMs.
+   * cause at most one extra fetch per onDemandGapMs. Returns the fetch's promise, or null when skipped.
    */
-  requestRefresh(): void {
-    if (this.closed || this.firstAttempt === null || this.inFlight !== null) return;
-    if (this.now() - this.lastAttemptMs < this.onDemandGapMs) return;
-    void this.refresh();
+  requestRefresh(): Promise<void> | null {
+    if (this.closed || this.firstAttempt === null || this.inFlight !== null) return null;
+    if (this.now() - this.lastAttemptMs < this.onDemandGapMs) return null;
+    return this.refresh();
   }
 
   close(): void {

@@ -5,13 +5,18 @@
 // caller matches against each request's info_hash, so a token for torrent A never admits torrent B.
 // Everything is dropped when the key-set version changes (a removed key must stop verifying).
 // Positive entries live until the token's exp (+ tolerance), negative ones briefly; both tables are
-// bounded and evict oldest-inserted first (Map order: O(1), no LRU bookkeeping on the hit path).
+// bounded and evict oldest-inserted first (O(1), no LRU bookkeeping on the hit path). The tables are
+// TokenMaps: a hit does not hash the whole (fresh, ~650 char) token string.
 // Negative verdicts sit in their own smaller table so a spray of bad tokens cannot push out good ones.
+import { claimMatches, hexClaimBytes, sameInfoHash } from './infohash-claim.js';
 import type { VerifyCheck } from './messages.js';
+import { TokenMap } from './token-map.js';
 
 export interface GoodVerdict {
-  /** The `infohash` claim as signed (matched per request with claimMatches). */
+  /** The `infohash` claim as signed. */
   readonly claim: string;
+  /** Its bytes when the claim is hex (Quay's form), decoded once; null for the v1 raw/escaped forms. */
+  readonly bytes: Uint8Array | null;
   /** Epoch ms after which the entry is gone; Infinity when the token has no exp (Quay's). */
   readonly expMs: number;
 }
@@ -23,15 +28,14 @@ export interface BadVerdict {
 }
 
 export class VerdictCache {
-  private readonly good = new Map<string, GoodVerdict>();
-  private readonly bad = new Map<string, BadVerdict>();
+  private readonly good: TokenMap<GoodVerdict>;
+  private readonly bad: TokenMap<BadVerdict>;
   private keyVersion = -1;
 
-  constructor(
-    private readonly maxGood: number = 100_000,
-    private readonly maxBad: number = 10_000,
-  ) {
+  constructor(maxGood = 100_000, maxBad = 10_000) {
     if (!(maxGood >= 1) || !(maxBad >= 1)) throw new RangeError('verdict cache sizes must be >= 1');
+    this.good = new TokenMap<GoodVerdict>(maxGood);
+    this.bad = new TokenMap<BadVerdict>(maxBad);
   }
 
   /** The key-set version the entries were verified under. */
@@ -69,19 +73,16 @@ export class VerdictCache {
 
   putGood(token: string, claim: string, expMs: number): void {
     this.bad.delete(token);
-    insertBounded(this.good, this.maxGood, token, { claim, expMs });
+    this.good.set(token, { claim, bytes: hexClaimBytes(claim), expMs });
   }
 
   putBad(token: string, check: VerifyCheck, detail: string | undefined, expMs: number): void {
-    insertBounded(this.bad, this.maxBad, token, { check, detail, expMs });
+    this.bad.set(token, { check, detail, expMs });
   }
 }
 
-function insertBounded<V>(map: Map<string, V>, max: number, key: string, value: V): void {
-  map.delete(key); // re-inserting moves the key to the young end
-  if (map.size >= max) {
-    const oldest = map.keys().next();
-    if (oldest.done !== true) map.delete(oldest.value);
-  }
-  map.set(key, value);
+/** Whether a positive verdict admits `infoHash`: 20 byte compares in the common (hex) case. */
+export function verdictAdmits(v: GoodVerdict, infoHash: Uint8Array): boolean {
+  return v.bytes !== null ? sameInfoHash(v.bytes, infoHash) : claimMatches(v.claim, infoHash);
 }
+

@@ -86,16 +86,18 @@ export function parseUrlDataQuery(urlData: string): Map<string, string> | null {
   while (segStart <= end) {
     let segEnd = segStart;
     let eq = -1;
+    let escapes = 0; // '%' or '+' seen: the segment needs decoding, else it is sliced as is
     for (; segEnd < end; segEnd++) {
       const c = urlData.charCodeAt(segEnd);
       if (c === 0x26 /* & */ || c === 0x3b /* ; */) break;
       if (c === 0x3d /* = */ && eq < 0) eq = segEnd;
+      else if (c === 0x25 /* % */ || c === 0x2b /* + */ || c > 0xff) escapes++;
     }
     if (segEnd > segStart) {
       const keyEnd = eq < 0 ? segEnd : eq;
-      const key = decode(urlData, segStart, keyEnd);
+      const key = escapes === 0 ? urlData.slice(segStart, keyEnd) : decode(urlData, segStart, keyEnd);
       if (key === null) return null;
-      const value = eq < 0 ? '' : decode(urlData, eq + 1, segEnd);
+      const value = eq < 0 ? '' : escapes === 0 ? urlData.slice(eq + 1, segEnd) : decode(urlData, eq + 1, segEnd);
       if (value === null) return null;
       params.set(key.toLowerCase(), value);
     }

@@ -2,16 +2,18 @@
 // its source address, so a spoofed source cannot make us send peers (or anything larger than the
 // request) to a victim. Stateless: the ID is a MAC of (time window, source IP) under a per-process
 // secret, in the manner of chihaya (HMAC-SHA256 of unix time + IP) and aquatic (keyed BLAKE3).
+// The port is not part of it: BEP 15 ties the ID to the address, and NATs may change source ports.
 //
 // Layout of the 8 bytes:
-//   [0..2)  low 16 bits of the window number (big-endian), so verify knows which window to check
+//   [0..2)  low 16 bits of the window number w = floor(nowMs / windowMs) (big-endian), so verify
+//           knows which window key to use
 //   [2..8)  48-bit tag: the first 6 bytes of HalfSipHash-2-4-64(windowKey(w), ip)
 // windowKey(w) = first 8 bytes of HMAC-SHA256(secret, "hayate/udp-cid/v1" || u64be(w)), computed once
-// per window and cached (two slots: current and previous window). An ID made in window w verifies in
-// windows w and w + 1, i.e. between windowMs and 2 * windowMs after issue (60..120 s by default;
-// BEP 15 says clients may use an ID for up to two minutes). IDs of a future window are rejected.
-// The 16 window bits only select the window: the tag is computed under the key of the full window
-// number, so an ID from 2^16 windows ago (45 days) fails the MAC instead of aliasing.
+// per window and cached. Lifetime: BEP 15 says trackers should accept an ID until two minutes after
+// sending it, so an ID of window w is accepted in windows w .. w + ceil(lifetimeMs / windowMs); with the
+// defaults (60 s, 120 s) that is at least 120 s and less than 180 s after issue. IDs of a future window
+// are rejected. The 16 window bits only select the window: the tag is computed under the key of the
+// full window number, so an ID from 2^16 windows ago (45 days) fails the MAC instead of aliasing.
 //
 // Security: forging needs the 48-bit tag (1 in 2.8e14 per guess), and the HalfSipHash key (64-bit)
 // changes every window and is derived through HMAC from a 256-bit secret, so even a key recovered by
@@ -30,6 +32,7 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import { halfSipHash64 } from './halfsiphash.js';
+import { isV4Mapped } from './source-address.js';
 
 /** Size of a connection ID on the wire. */
 export const CONNECTION_ID_BYTES = 8;
@@ -39,9 +42,11 @@ const DOMAIN = Buffer.from('hayate/udp-cid/v1', 'latin1');
 export class ConnectionIds {
   readonly windowMs: number;
   private readonly secret: Buffer;
-  // two cached window keys, slot = window & 1 (current and previous window never share a slot)
-  private readonly slotWindow = new Float64Array([Number.NaN, Number.NaN]);
-  private readonly slotKey = new Int32Array(4); // slot s: [2s] = k0, [2s + 1] = k1
+  /** An ID is accepted while (current window - its window) <= maxAge. */
+  readonly maxAge: number;
+  // cached window keys, one slot per acceptable age (windows w - maxAge .. w)
+  private readonly slotWindow: Float64Array;
+  private readonly slotKey: Int32Array; // slot s: [2s] = k0, [2s + 1] = k1
   private readonly tag = new Uint32Array(2);
   private readonly deriveInput = Buffer.alloc(DOMAIN.length + 8);
 
@@ -49,13 +54,20 @@ export class ConnectionIds {
    * @param key the secret (>= 16 bytes). Default: 32 random bytes, fine for one process. When several
    *   sockets or workers answer the same port, create the key once and pass it to every instance, or
    *   an ID issued by one is rejected by the others.
-   * @param windowMs width of a time window; an ID is accepted for 1 to 2 windows after issue.
+   * @param windowMs granularity of time in the ID.
+   * @param lifetimeMs an ID is accepted for at least this long after issue, and less than
+   *   lifetimeMs + windowMs. BEP 15: two minutes.
    */
-  constructor(key?: Uint8Array, windowMs = 60_000) {
+  constructor(key?: Uint8Array, windowMs = 60_000, lifetimeMs = 120_000) {
     if (key !== undefined && key.length < 16) throw new RangeError('connection id key must be at least 16 bytes');
-    if (!Number.isFinite(windowMs) || windowMs < 1) throw new RangeError('windowMs must be a positive number');
+    if (!(windowMs >= 1000) || !Number.isFinite(windowMs)) throw new RangeError('windowMs must be >= 1000');
+    const maxAge = Math.ceil(lifetimeMs / windowMs);
+    if (!(maxAge >= 1 && maxAge <= 1024)) throw new RangeError('lifetimeMs must be in (0, 1024 * windowMs]');
     this.secret = key === undefined ? randomBytes(32) : Buffer.from(key);
     this.windowMs = windowMs;
+    this.maxAge = maxAge;
+    this.slotWindow = new Float64Array(maxAge + 1).fill(-Infinity);
+    this.slotKey = new Int32Array(2 * (maxAge + 1));
     DOMAIN.copy(this.deriveInput, 0);
   }
 
@@ -76,16 +88,16 @@ export class ConnectionIds {
   }
 
   /**
-   * True when `pkt[offset, offset + 8)` is an ID this instance issued to `addr` in the current or the
-   * previous window. False for IDs of other windows (older or future), other addresses, and when the
-   * packet is too short. The tag comparison has no early exit.
+   * True when `pkt[offset, offset + 8)` is an ID this instance (or one sharing its key) issued to
+   * `addr` no more than maxAge windows ago. False for older or future windows, other addresses, and
+   * when the packet is too short. The tag comparison has no early exit.
    */
   verify(pkt: Buffer, offset: number, addr: Uint8Array, nowMs: number): boolean {
     if (!(offset >= 0 && offset + CONNECTION_ID_BYTES <= pkt.length)) return false;
     const current = Math.floor(nowMs / this.windowMs);
     // The window bits are public (they are not the secret part), so branching on them leaks nothing.
     const age = (current - ((pkt[offset]! << 8) | pkt[offset + 1]!)) & 0xffff;
-    if (age > 1) return false; // expired, or a future window (age wraps to 0xffff...)
+    if (age > this.maxAge) return false; // expired, or a future window (age wraps to 0xffff...)
     this.mac(current - age, addr);
     const got0 = pkt[offset + 2]! | (pkt[offset + 3]! << 8) | (pkt[offset + 4]! << 16) | (pkt[offset + 5]! << 24);
     const got1 = pkt[offset + 6]! | (pkt[offset + 7]! << 8);
@@ -95,8 +107,7 @@ export class ConnectionIds {
 
   /** tag <- HalfSipHash-2-4-64(windowKey(window), ip bytes). */
   private mac(window: number, addr: Uint8Array): void {
-    const slot = window & 1;
-    if (this.slotWindow[slot] !== window) this.deriveKey(window, slot);
+    const slot = this.slotOf(window);
     let start = 0;
     let len = addr.length;
     if (len === 16 && isV4Mapped(addr)) {
@@ -104,6 +115,17 @@ export class ConnectionIds {
       len = 4;
     }
     halfSipHash64(this.slotKey[2 * slot]!, this.slotKey[2 * slot + 1]!, addr, start, len, this.tag);
+  }
+
+  /** The cache slot holding window's key, deriving it into the oldest slot on a miss. */
+  private slotOf(window: number): number {
+    const sw = this.slotWindow;
+    // a scan of maxAge + 1 (3 by default) entries: cheaper than a float modulo
+    for (let s = 0; s < sw.length; s++) if (sw[s] === window) return s;
+    let oldest = 0;
+    for (let s = 1; s < sw.length; s++) if (sw[s]! < sw[oldest]!) oldest = s;
+    this.deriveKey(window, oldest);
+    return oldest;
   }
 
   /** Once per window: the only allocation of this class after construction. */
@@ -117,13 +139,4 @@ export class ConnectionIds {
     this.slotKey[2 * slot + 1] = digest.readInt32LE(4);
     this.slotWindow[slot] = window;
   }
-}
-
-/** ::ffff:a.b.c.d */
-function isV4Mapped(a: Uint8Array): boolean {
-  return (
-    (a[0]! | a[1]! | a[2]! | a[3]! | a[4]! | a[5]! | a[6]! | a[7]! | a[8]! | a[9]!) === 0 &&
-    a[10] === 0xff &&
-    a[11] === 0xff
-  );
 }
