@@ -56,6 +56,7 @@ export class WorkerDispatcher implements Dispatcher {
     for (let i = 0; i < workerCount; i++) {
       const memory = { requests: allocateRing(REQUEST_RING_BYTES), replies: allocateRing(REPLY_RING_BYTES) };
       this.threads.push(this.spawn(i, memory, false, 0));
+      this.listen(this.threads[i]!);
     }
   }
 
@@ -91,15 +92,13 @@ export class WorkerDispatcher implements Dispatcher {
     worker.on('message', (m: ReadyMessage | ControlReply) => this.onMessage(thread, m));
     worker.on('error', (err) => this.log.info(`${name}: uncaught error: ${err.stack ?? err.message}`));
     worker.on('exit', (code) => this.onExit(thread, code));
-    this.listen(thread);
     return thread;
   }
 
   /** Drains replies whenever the worker signals, for as long as this worker object is current. */
   private listen(t: SwarmThread): void {
     const loop = (): void => {
-      // A replaced (dead) worker's loop ends here; during construction t is not in `threads` yet.
-      if (this.closing || (this.threads.length > t.index && this.threads[t.index] !== t)) return;
+      if (this.closing || this.threads[t.index] !== t) return; // a replaced (dead) worker's loop ends here
       this.drainReplies(t);
       const wait = t.replies.sleep();
       if (wait === null) setImmediate(loop);
@@ -179,6 +178,7 @@ export class WorkerDispatcher implements Dispatcher {
     }
     t.replies.resync();
     this.threads[t.index] = this.spawn(t.index, t.memory, true, inARow);
+    this.listen(this.threads[t.index]!);
   }
 
   private failScrape(id: number): void {

@@ -1,0 +1,117 @@
+// The Dispatcher contract (src/dispatch/dispatcher.ts), run against the inline dispatcher and the
+// worker-thread dispatcher with several worker counts.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { Dispatcher, ReplySink } from '../../src/dispatch/dispatcher.js';
+import { Event, OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/protocol/announce-request.js';
+import type { SwarmSettings } from '../../src/swarm/settings.js';
+import { label20, makeRecord, type RecordSpec } from '../helpers/records.js';
+import { decodeBody } from '../helpers/replies.js';
+import { baseSettings } from './peer-store-contract.js';
+
+export type DispatcherFactory = (settings: SwarmSettings) => Promise<Dispatcher>;
+
+/** Collects replies; `next(id)` resolves with the reply of request `id`. */
+export class CollectingSink implements ReplySink {
+  readonly replies = new Map<number, Buffer | string>();
+  private readonly waiters = new Map<number, (v: Buffer | string) => void>();
+
+  announceDone(requestId: number, bytes: Uint8Array): void {
+    this.settle(requestId, Buffer.from(bytes));
+  }
+
+  scrapeDone(requestId: number, counts: Uint32Array, n: number): void {
+    this.settle(requestId, Buffer.from(counts.buffer.slice(0, 12 * n) as ArrayBuffer));
+  }
+
+  requestFailed(requestId: number, reason: string): void {
+    this.settle(requestId, reason);
+  }
+
+  private settle(id: number, v: Buffer | string): void {
+    this.replies.set(id, v);
+    this.waiters.get(id)?.(v);
+    this.waiters.delete(id);
+  }
+
+  next(id: number, timeoutMs = 5000): Promise<Buffer | string> {
+    const have = this.replies.get(id);
+    if (have !== undefined) return Promise.resolve(have);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no reply for request ${id} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.set(id, (v) => { clearTimeout(timer); resolve(v); });
+    });
+  }
+}
+
+export function dispatcherContract(name: string, factory: DispatcherFactory): void {
+  describe(`Dispatcher contract: ${name}`, () => {
+    const open: Dispatcher[] = [];
+    after(async () => { for (const d of open) await d.close(); });
+    const make = async (over: Partial<SwarmSettings> = {}): Promise<{ d: Dispatcher; sink: CollectingSink; sinkId: number }> => {
+      const d = await factory({ ...baseSettings, torrentMapShards: 8, ...over });
+      open.push(d);
+      const sink = new CollectingSink();
+      return { d, sink, sinkId: d.register(sink) };
+    };
+    let nextId = 1;
+    const send = (d: Dispatcher, sinkId: number, spec: RecordSpec): number => {
+      const rec = makeRecord(spec);
+      const id = nextId++;
+      rec[OFF_SINK_ID] = sinkId;
+      rec.writeUInt32LE(id, OFF_REQUEST_ID);
+      assert.equal(d.announce(rec), true);
+      return id;
+    };
+
+    it('routes announces to the owner of each torrent and returns their reply bytes', async () => {
+      const { d, sink, sinkId } = await make();
+      const ids: number[] = [];
+      for (let t = 0; t < 40; t++) for (let p = 0; p < 3; p++) ids.push(send(d, sinkId, { infoHash: `t${t}`, peerId: `p${p}`, v4: `192.0.2.${p + 1}` }));
+      const last = await Promise.all(ids.map((id) => sink.next(id)));
+      for (let t = 0; t < 40; t++) {
+        const body = decodeBody(last[t * 3 + 2] as Buffer);
+        assert.equal(body.incomplete, 3, `torrent t${t} saw its three peers`);
+      }
+    });
+
+    it('splits a scrape over the owners and merges it in request order', async () => {
+      const { d, sink, sinkId } = await make();
+      const ids: number[] = [];
+      for (let t = 0; t < 16; t++) for (let p = 0; p <= t % 4; p++) ids.push(send(d, sinkId, { infoHash: `s${t}`, peerId: `p${p}`, v4: '192.0.2.1', seeding: p === 0 }));
+      await Promise.all(ids.map((id) => sink.next(id)));
+      const hashes = Buffer.concat([...Array.from({ length: 16 }, (_, t) => label20(`s${t}`)), label20('unknown')]);
+      const id = nextId++;
+      assert.equal(d.scrape(sinkId, id, hashes, 17), true);
+      const counts = new Uint32Array(((await sink.next(id)) as Buffer).buffer.slice(0) as ArrayBuffer);
+      for (let t = 0; t < 16; t++) {
+        assert.deepEqual([...counts.subarray(3 * t, 3 * t + 3)], [1, 0, t % 4], `hash ${t} in its place`);
+      }
+      assert.deepEqual([...counts.subarray(48, 51)], [0, 0, 0]);
+    });
+
+    it('serves the control plane (describe, create, remove)', async () => {
+      const { d } = await make({ createOnAnnounce: false });
+      const ih = label20('ctl');
+      assert.equal(await d.describe(ih), null);
+      assert.equal(await d.create(ih), true);
+      assert.deepEqual(await d.describe(ih), { infoHash: ih.toString('hex'), seeders: 0, leechers: 0, snatches: 0 });
+      assert.equal(await d.remove(ih), true);
+      assert.equal(await d.remove(ih), false);
+    });
+
+    it('exposes every shard\'s memory for stats', async () => {
+      const { d } = await make({ torrentMapShards: 5 });
+      assert.equal(d.shardMemories.length, 5);
+    });
+
+    it('keeps the event order of one peer', async () => {
+      const { d, sink, sinkId } = await make();
+      send(d, sinkId, { infoHash: 'order', peerId: 'a', v4: '192.0.2.1', event: Event.Started });
+      send(d, sinkId, { infoHash: 'order', peerId: 'a', v4: '192.0.2.1', event: Event.Completed });
+      const id = send(d, sinkId, { infoHash: 'order', peerId: 'b', v4: '192.0.2.2', numWant: 0 });
+      const body = decodeBody((await sink.next(id)) as Buffer);
+      assert.deepEqual([body.complete, body.incomplete], [1, 1]);
+    });
+  });
+}
