@@ -8,6 +8,7 @@ import type { Dispatcher } from './dispatch/dispatcher.js';
 import { InlineDispatcher } from './dispatch/inline-dispatcher.js';
 import { WorkerDispatcher } from './dispatch/worker-dispatcher.js';
 import { HttpFrontend } from './frontends/http/http-frontend.js';
+import { UdpFrontend } from './frontends/udp/udp-frontend.js';
 import type { Log } from './log.js';
 import { MemStats } from './stats/mem-stats.js';
 import { RequestStats } from './stats/request-stats.js';
@@ -26,6 +27,7 @@ export class Tracker {
   readonly whitelist: ClientWhitelist;
   readonly dispatcher: Dispatcher;
   private http: HttpFrontend | null = null;
+  private udp: UdpFrontend | null = null;
   private api: AdminApi | null = null;
   private memStats: MemStats | null = null;
   private readonly health: HealthProbe[] = [];
@@ -59,6 +61,11 @@ export class Tracker {
       this.http = new HttpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log);
       this.ports.http = await this.http.listen(httpAddr.host, httpAddr.port);
     }
+    const udpAddr = parseListenAddr('udpListenAddr', c.udpListenAddr);
+    if (udpAddr !== null) {
+      this.udp = new UdpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log);
+      this.ports.udp = await this.udp.listen(udpAddr.host, udpAddr.port);
+    }
     const apiAddr = parseListenAddr('apiListenAddr', c.apiListenAddr);
     if (apiAddr !== null) {
       if (c.includeMemStats) this.memStats = new MemStats(c.memStatsIntervalMs, c.verboseMemStats);
@@ -79,6 +86,8 @@ export class Tracker {
   async stop(): Promise<void> {
     await this.http?.close(this.config.httpRequestTimeoutMs);
     this.http = null;
+    await this.udp?.close();
+    this.udp = null;
     this.api?.close();
     this.api = null;
     this.memStats?.close();

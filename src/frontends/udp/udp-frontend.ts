@@ -1,0 +1,162 @@
+// The UDP tracker (BEP 15 + BEP 41) on node:dgram. Connection IDs are MACs of the source address and a
+// time window; nothing but a connect reply (16 bytes, the size of the request) or an error no larger
+// than the request ever goes to an address that has not proven it receives our packets.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { ClientWhitelist } from '../../auth/client-whitelist.js';
+import type { Config } from '../../config/config.js';
+import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
+import type { Log } from '../../log.js';
+import { ANNOUNCE_RECORD_BYTES, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../../protocol/announce-request.js';
+import { clientIdOf } from '../../protocol/client-id.js';
+import { ClientErrors } from '../../protocol/failure.js';
+import { ConnectionIds } from '../../protocol/udp/connection-id.js';
+import { UdpError, udpErrorText } from '../../protocol/udp/errors.js';
+import {
+  Action, isConnectRequest, MAX_SCRAPE_HASHES, parseAnnounceInto, PKT_CONNECTION_ID, PKT_SCRAPE_HASHES, PKT_TRANSACTION_ID,
+  readAction, scrapeHashCount, type AnnounceParseOptions,
+} from '../../protocol/udp/packets.js';
+import { SourceAddress } from '../../protocol/udp/source-address.js';
+import { writeConnectReply, writeErrorReply, writeScrapeReply } from '../../protocol/udp/writers.js';
+import type { RequestStats } from '../../stats/request-stats.js';
+import { bindHost } from '../listen.js';
+import { PendingDatagrams } from './pending-datagrams.js';
+
+const MAX_IN_FLIGHT = 65_536;
+
+export class UdpFrontend implements ReplySink {
+  private socket: Socket | null = null;
+  private readonly ids = new ConnectionIds();
+  private readonly source = new SourceAddress();
+  private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
+  private readonly scratch = Buffer.alloc(2048);
+  private readonly txBytes = Buffer.alloc(4);
+  private readonly pending = new PendingDatagrams(MAX_IN_FLIGHT);
+  private readonly parseOptions: AnnounceParseOptions;
+  private readonly sinkId: number;
+  /** Coarse clock for connection IDs: refreshed once per event-loop turn that has packets. */
+  private nowMs = Date.now();
+
+  constructor(config: Config, private readonly dispatcher: Dispatcher, private readonly whitelist: ClientWhitelist,
+    private readonly stats: RequestStats, private readonly log: Log) {
+    this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant, maxNumWant: config.maxNumWant };
+    this.sinkId = dispatcher.register(this);
+  }
+
+  /** Binds; host "" listens on every address of both families where the OS allows. */
+  listen(host: string, port: number): Promise<number> {
+    const h = bindHost(host);
+    const v6 = h === '' || h.includes(':');
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.socket = socket;
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    return new Promise((resolve, reject) => {
+      socket.once('error', (err) => reject(new Error(`udpListenAddr: cannot listen on ${host === '' ? '*' : host}:${port}: ${err.message}`)));
+      socket.bind(port, h === '' ? '::' : h, () => {
+        socket.removeAllListeners('error');
+        socket.on('error', (err) => this.log.info(`udp socket error: ${err.message}`));
+        resolve(socket.address().port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    const s = this.socket;
+    this.socket = null;
+    return new Promise((resolve) => (s === null ? resolve() : s.close(() => resolve())));
+  }
+
+  private onMessage(pkt: Buffer, rinfo: RemoteInfo): void {
+    const startedAt = performance.now();
+    this.nowMs = Date.now();
+    const addr = this.source.parse(rinfo.address);
+    const action = readAction(pkt);
+    if (addr === null || action < 0) return this.drop(); // shorter than a header: not even an error
+    if (action === Action.Connect) {
+      if (!isConnectRequest(pkt)) return this.drop();
+      const n = writeConnectReply(this.scratch, 0, pkt, this.ids, addr, this.nowMs);
+      this.send(this.scratch, n, rinfo.port, rinfo.address);
+      return;
+    }
+    if (!this.ids.verify(pkt, PKT_CONNECTION_ID, addr, this.nowMs)) return this.refuse(pkt, rinfo, udpErrorText(UdpError.BadConnectionId));
+    // From here the source has shown it receives our packets: replies may be larger than requests.
+    if (action === Action.Announce) return this.announce(pkt, rinfo, addr, startedAt);
+    if (action === Action.Scrape) return this.scrape(pkt, rinfo, startedAt);
+    return this.refuse(pkt, rinfo, udpErrorText(UdpError.UnknownAction));
+  }
+
+  private announce(pkt: Buffer, rinfo: RemoteInfo, addr: Uint8Array, startedAt: number): void {
+    this.stats.trackerAnnounces++;
+    this.parseOptions.sourceAddr = addr;
+    const err = parseAnnounceInto(pkt, this.record, this.parseOptions);
+    if (err !== 0) return this.refuse(pkt, rinfo, udpErrorText(err));
+    if (this.whitelist.enabled && !this.whitelist.allows(clientIdOf(this.record, OFF_PEER_ID))) {
+      return this.refuse(pkt, rinfo, ClientErrors.clientNotApproved);
+    }
+    const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
+    if (id < 0) return this.refuse(pkt, rinfo, ClientErrors.busy);
+    this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
+    this.record[OFF_SINK_ID] = this.sinkId;
+    this.record.writeUInt32LE(id, OFF_REQUEST_ID);
+    if (!this.dispatcher.announce(this.record)) {
+      this.pending.take(id);
+      this.refuse(pkt, rinfo, ClientErrors.busy);
+    }
+  }
+
+  private scrape(pkt: Buffer, rinfo: RemoteInfo, startedAt: number): void {
+    this.stats.trackerScrapes++;
+    const n = scrapeHashCount(pkt, MAX_SCRAPE_HASHES);
+    if (n < 0) return this.refuse(pkt, rinfo, udpErrorText(n));
+    const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
+    if (id < 0) return this.refuse(pkt, rinfo, ClientErrors.busy);
+    this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
+    if (!this.dispatcher.scrape(this.sinkId, id, pkt.subarray(PKT_SCRAPE_HASHES, PKT_SCRAPE_HASHES + 20 * n), n)) {
+      this.pending.take(id);
+      this.refuse(pkt, rinfo, ClientErrors.busy);
+    }
+  }
+
+  private drop(): void {
+    this.stats.udpPacketsBad++;
+  }
+
+  /** An error packet, never longer than the request it answers. */
+  private refuse(pkt: Buffer, rinfo: RemoteInfo, message: string): void {
+    this.stats.udpPacketsBad++;
+    if (this.log.on(2)) this.log.at(2, `udp refused ${rinfo.address}:${rinfo.port}: ${message}`);
+    const n = writeErrorReply(this.scratch, 0, pkt, PKT_TRANSACTION_ID, message, pkt.length);
+    if (n > 0) this.send(this.scratch, n, rinfo.port, rinfo.address);
+  }
+
+  /** node:dgram may send after this returns, so the bytes are copied out of the reused buffer. */
+  private send(bytes: Uint8Array, length: number, port: number, address: string): void {
+    if (this.socket === null) return;
+    const copy = Buffer.allocUnsafe(length);
+    copy.set(bytes.subarray(0, length));
+    this.socket.send(copy, port, address);
+  }
+
+  // ReplySink
+
+  announceDone(requestId: number, bytes: Uint8Array): void {
+    if (!this.pending.take(requestId)) return;
+    this.send(bytes, bytes.length, this.pending.port[requestId]!, this.pending.address[requestId]!);
+    this.stats.udpLatency.record((performance.now() - this.pending.startedAt[requestId]!) * 1000);
+  }
+
+  scrapeDone(requestId: number, counts: Uint32Array, n: number): void {
+    if (!this.pending.take(requestId)) return;
+    this.txBytes.writeUInt32BE(this.pending.transactionId[requestId]!, 0);
+    const len = writeScrapeReply(this.scratch, 0, this.txBytes, 0, counts, n);
+    this.send(this.scratch, len, this.pending.port[requestId]!, this.pending.address[requestId]!);
+    this.stats.udpLatency.record((performance.now() - this.pending.startedAt[requestId]!) * 1000);
+  }
+
+  requestFailed(requestId: number, reason: string): void {
+    if (!this.pending.take(requestId)) return;
+    this.stats.requestsErrored++;
+    this.txBytes.writeUInt32BE(this.pending.transactionId[requestId]!, 0);
+    const n = writeErrorReply(this.scratch, 0, this.txBytes, 0, reason, 8 + reason.length);
+    this.send(this.scratch, n, this.pending.port[requestId]!, this.pending.address[requestId]!);
+  }
+}
