@@ -34,7 +34,7 @@ import {
   scrapeHashOffset,
   type AnnounceParseOptions,
 } from '../src/protocol/udp/packets.js';
-import { SourceAddress } from '../src/protocol/udp/source-address.js';
+import { SourceAddress } from '../src/protocol/source-address.js';
 import {
   writeAnnounceReplyHeader,
   writeConnectReply,

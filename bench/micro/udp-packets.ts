@@ -5,7 +5,7 @@ import { ANNOUNCE_RECORD_BYTES, OFF_TRANSACTION_ID } from '../../src/protocol/an
 import { parseUrlDataQuery, readUrlData } from '../../src/protocol/udp/bep41.js';
 import { ConnectionIds } from '../../src/protocol/udp/connection-id.js';
 import { Action, isConnectRequest, parseAnnounceInto, PKT_TRANSACTION_ID, scrapeHashCount } from '../../src/protocol/udp/packets.js';
-import { SourceAddress } from '../../src/protocol/udp/source-address.js';
+import { SourceAddress } from '../../src/protocol/source-address.js';
 import {
   writeAnnounceReplyHeader,
   writeConnectReply,

@@ -1,5 +1,5 @@
-// Announce replies written from constant byte prefixes into a reused buffer: HTTP bencode (compact or
-// the list-of-dicts form, keys in BEP 3 sorted order) and the BEP 15 UDP announce reply.
+// HTTP announce replies written from constant byte prefixes into a reused buffer: compact or the
+// list-of-dicts form, keys in BEP 3 sorted order. (UDP replies: protocol/udp/writers.ts.)
 import { ascii, putBInt, putBStringHeader, putBText, putBytes, putUint } from './bencode-writer.js';
 import { formatIPv4, formatIPv6 } from './ip.js';
 import type { PeerSelection } from './peer-selection.js';
@@ -74,29 +74,4 @@ function putPeerDict(out: Buffer, o: number, ip: string, ids: Buffer, idOff: num
   out[o] = 0x65; // e (end of the port integer)
   out[o + 1] = 0x65; // e (end of dict)
   return o + 2;
-}
-
-/** BEP 15 announce reply: action 1, transaction id, interval, leechers, seeders, then peers of one family. */
-export function putUdpAnnounce(out: Buffer, transactionId: Uint8Array, txOff: number, intervalSec: number,
-  leechers: number, seeders: number, peers: PeerSelection | null, v6: boolean): number {
-  out.writeUInt32BE(1, 0);
-  out[4] = transactionId[txOff]!;
-  out[5] = transactionId[txOff + 1]!;
-  out[6] = transactionId[txOff + 2]!;
-  out[7] = transactionId[txOff + 3]!;
-  out.writeUInt32BE(intervalSec >>> 0, 8);
-  out.writeUInt32BE(leechers >>> 0, 12);
-  out.writeUInt32BE(seeders >>> 0, 16);
-  if (peers === null) return 20;
-  return v6 ? 20 + peers.compact6.copy(out, 20, 0, peers.n6 * 18) : 20 + peers.compact4.copy(out, 20, 0, peers.n4 * 6);
-}
-
-/** BEP 15 error reply: action 3, transaction id, message. */
-export function putUdpError(out: Buffer, transactionId: Uint8Array, txOff: number, message: string): number {
-  out.writeUInt32BE(3, 0);
-  out[4] = transactionId[txOff]!;
-  out[5] = transactionId[txOff + 1]!;
-  out[6] = transactionId[txOff + 2]!;
-  out[7] = transactionId[txOff + 3]!;
-  return 8 + out.write(message, 8, "latin1");
 }

@@ -5,9 +5,10 @@ import {
   Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_IPV4,
   OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, OFF_TRANSACTION_ID, ReplyKind,
 } from '../protocol/announce-request.js';
-import { intervalsTail, maxAnnounceBodyBytes, putHttpAnnounce, putUdpAnnounce, putUdpError } from '../protocol/announce-response.js';
+import { intervalsTail, maxAnnounceBodyBytes, putHttpAnnounce } from '../protocol/announce-response.js';
 import { ClientErrors, putFailure } from '../protocol/failure.js';
 import { PeerSelection } from '../protocol/peer-selection.js';
+import { writeAnnounceReplyHeader, writeErrorReply } from '../protocol/udp/writers.js';
 import { Counter, peerCounter, PeerCounter } from './counters.js';
 import { B_IP, B_PEER_ID, B_PORT } from './peer-table.js';
 import { Shard, type ShardMemory } from './shard.js';
@@ -168,14 +169,16 @@ export class SwarmEngine implements PeerStore {
     const kind = rec[OFF_REPLY_KIND]!;
     const peers = withPeers ? this.selection : null;
     if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) {
-      return putUdpAnnounce(this.reply, rec, OFF_TRANSACTION_ID, this.settings.intervalSec, leechers, seeders, peers, kind === ReplyKind.Udp6);
+      const o = writeAnnounceReplyHeader(this.reply, 0, rec, OFF_TRANSACTION_ID, this.settings.intervalSec, leechers, seeders);
+      if (peers === null) return o;
+      return kind === ReplyKind.Udp6 ? o + peers.compact6.copy(this.reply, o, 0, peers.n6 * 18) : o + peers.compact4.copy(this.reply, o, 0, peers.n4 * 6);
     }
     return putHttpAnnounce(this.reply, seeders, leechers, this.tail, peers, kind === ReplyKind.HttpCompact);
   }
 
   private writeFailure(rec: Buffer, reason: string): number {
     const kind = rec[OFF_REPLY_KIND]!;
-    if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) return putUdpError(this.reply, rec, OFF_TRANSACTION_ID, reason);
+    if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) return writeErrorReply(this.reply, 0, rec, OFF_TRANSACTION_ID, reason, this.reply.length);
     return putFailure(this.reply, 0, reason);
   }
 

@@ -153,7 +153,7 @@ describe('IP addresses', () => {
     ['::ffff:192.0.2.1', Family.V4, 'c0000201'],
     ['1.2.3', Family.None, ''],
     ['256.1.1.1', Family.None, ''],
-    ['fe80::1%eth0', Family.None, ''],
+    ['fe80::1%eth0', Family.V6, 'fe800000000000000000000000000001'],
     ['example.com', Family.None, ''],
   ];
   for (const [textIn, fam, hex] of cases) {

@@ -4,8 +4,10 @@
 // synchronously from the verdict cache (no allocation); a new token goes to a piscina worker pool for
 // RSA verification and check() answers JWT_PENDING; the verdict arrives later through the onVerdict
 // callback given at construction (one callback for all requests: no closure per request). Identical
-// tokens arriving while one is being verified share that verification. The pool's backlog is bounded:
-// beyond it check() answers JWT_BUSY. Without a usable key set every announce fails closed.
+// tokens arriving while one is being verified share that verification. New tokens of one event-loop
+// turn travel to the workers in batches (a piscina task costs more than an RS256 verification). The
+// backlog is bounded: beyond it check() answers JWT_BUSY. Without a usable key set every announce
+// fails closed.
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import {
@@ -16,7 +18,7 @@ import { coarseNow, startCoarseClock } from './coarse-clock.js';
 import { claimMatches, infoHashHex } from './infohash-claim.js';
 import { JwkSetSource, type JwkHealth, type JwkSetSnapshot } from './jwk-set.js';
 import { silentLog, type JwtLog } from './log.js';
-import type { VerifyCheck, VerifyResult, VerifyTask } from './messages.js';
+import type { VerifyBatch, VerifyCheck, VerifyResult } from './messages.js';
 import { looksLikeCompactJws } from './token-shape.js';
 import { VerdictCache, verdictAdmits } from './verdict-cache.js';
 
@@ -34,8 +36,10 @@ export interface JwtAuthorizerOptions {
   jwtWorkers: number;
   /** Called once per JWT_PENDING answer, asynchronously, with the final code. */
   onVerdict: (requestId: number, code: JwtVerdict) => void;
-  /** Verifications allowed to wait beyond the ones running (default 1024); more → JWT_BUSY. */
+  /** Distinct cold tokens allowed to wait beyond one per worker (default 1024); more → JWT_BUSY. */
   maxQueue?: number;
+  /** Most tokens per piscina task (default 32). */
+  batchMax?: number;
   /** Positive verdicts kept (default 100,000; ~0.8 KB each with Quay-sized tokens). */
   cacheEntries?: number;
   /** Negative verdicts kept (default 10,000). */
@@ -81,6 +85,7 @@ export interface JwtCounters {
 interface Pending {
   readonly token: string;
   readonly version: number;
+  readonly set: JwkSetSnapshot;
   readonly ids: number[];
   readonly hashes: Uint8Array[];
 }
@@ -95,8 +100,13 @@ export class JwtAuthorizer {
   private readonly source: JwkSetSource;
   private readonly cache: VerdictCache;
   private readonly inflight = new Map<string, Pending>();
-  private pool: Piscina<VerifyTask, VerifyResult> | null = null;
+  private pool: Piscina<VerifyBatch, VerifyResult[]> | null = null;
+  /** Distinct tokens queued or being verified (the JWT_BUSY bound applies to this). */
   private running = 0;
+  /** Tokens of this event-loop turn, sent as batches from a setImmediate. */
+  private queued: Pending[] = [];
+  private flushScheduled = false;
+  private readonly flushQueued = (): void => this.flush();
   private closed = false;
   private readonly coarseClock: boolean;
 
@@ -108,6 +118,7 @@ export class JwtAuthorizer {
   private readonly toleranceSec: number;
   private readonly maxWaiters: number;
   private readonly tasksPerWorker: number;
+  private readonly batchMax: number;
   private readonly onVerdict: (requestId: number, code: JwtVerdict) => void;
   private readonly verbosity: number;
   private readonly log: JwtLog;
@@ -126,6 +137,7 @@ export class JwtAuthorizer {
     this.toleranceSec = opts.clockToleranceSec ?? 30;
     this.maxWaiters = opts.maxWaitersPerToken ?? 1024;
     this.tasksPerWorker = opts.tasksPerWorker ?? 4;
+    this.batchMax = Math.max(1, opts.batchMax ?? 32);
     this.onVerdict = opts.onVerdict;
     this.verbosity = opts.verbosity ?? 0;
     const log = opts.log ?? silentLog;
@@ -152,7 +164,7 @@ export class JwtAuthorizer {
     if (this.closed) throw new Error('JwtAuthorizer is closed');
     if (this.coarseClock) startCoarseClock();
     if (this.pool === null) {
-      this.pool = new Piscina<VerifyTask, VerifyResult>({
+      this.pool = new Piscina<VerifyBatch, VerifyResult[]>({
         filename: WORKER_FILE,
         minThreads: this.workers,
         maxThreads: this.workers,
@@ -202,7 +214,7 @@ export class JwtAuthorizer {
       if (this.verbosity >= 2) this.logRefusal(bad.check, infoHash, bad.detail, ' (cached)');
       return JWT_INVALID;
     }
-    return this.verify(token, infoHash, requestId, set, now);
+    return this.verify(token, infoHash, requestId, set);
   }
 
   /** Version of the key set in use (0 before the first good fetch); changes drop the verdict cache. */
@@ -221,6 +233,7 @@ export class JwtAuthorizer {
     this.source.close();
     const pool = this.pool;
     this.pool = null;
+    this.flush(); // tokens not yet sent: answered now (pool is null)
     if (pool !== null) await pool.destroy();
   }
 
@@ -233,7 +246,7 @@ export class JwtAuthorizer {
     this.inflight.clear();
   }
 
-  private verify(token: string, infoHash: Uint8Array, requestId: number, set: JwkSetSnapshot, now: number): JwtCode {
+  private verify(token: string, infoHash: Uint8Array, requestId: number, set: JwkSetSnapshot): JwtCode {
     if (!looksLikeCompactJws(token)) {
       this.counters.refused++;
       if (this.verbosity >= 2) this.logRefusal('format', infoHash, 'not a compact JWS', '');
@@ -249,24 +262,64 @@ export class JwtAuthorizer {
     }
     if (this.running >= this.maxRunning) return this.busy(infoHash);
 
-    const pending: Pending = { token, version: set.version, ids: [requestId], hashes: [infoHash.slice()] };
+    const pending: Pending = { token, version: set.version, set, ids: [requestId], hashes: [infoHash.slice()] };
     this.inflight.set(token, pending);
     this.running++;
     this.counters.verifications++;
-    const task: VerifyTask = {
-      token,
+    this.queued.push(pending);
+    if (this.queued.length >= this.batchMax * this.workers) {
+      this.flush();
+    } else if (!this.flushScheduled) {
+      // One timer per event-loop turn, not per request: every new token of this turn rides along.
+      this.flushScheduled = true;
+      setImmediate(this.flushQueued);
+    }
+    return JWT_PENDING;
+  }
+
+  /** Sends the queued tokens, split over the workers, in tasks of at most batchMax tokens. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const all = this.queued;
+    if (all.length === 0) return;
+    this.queued = [];
+    const pool = this.pool;
+    if (pool === null) {
+      for (const p of all) this.failed(p, new Error('authorizer closed'));
+      return;
+    }
+    const size = Math.min(this.batchMax, Math.ceil(all.length / this.workers));
+    for (let start = 0; start < all.length; start += size) {
+      const group = all.slice(start, start + size);
+      // A batch shares one key set and clock; tokens queued across a key-set change go separately.
+      for (let i = 0; i < group.length;) {
+        let j = i + 1;
+        while (j < group.length && group[j]!.set === group[i]!.set) j++;
+        this.send(pool, j - i === group.length ? group : group.slice(i, j));
+        i = j;
+      }
+    }
+  }
+
+  private send(pool: Piscina<VerifyBatch, VerifyResult[]>, group: Pending[]): void {
+    const set = group[0]!.set;
+    const batch: VerifyBatch = {
+      tokens: group.map((p) => p.token),
       audience: this.audience,
       issuer: this.issuer !== '' ? this.issuer : set.issuer,
       jwks: set.text,
       jwksVersion: set.version,
-      nowSec: now / 1000,
+      nowSec: this.now() / 1000,
       clockToleranceSec: this.toleranceSec,
     };
-    this.pool!.run(task).then(
-      (result) => this.finish(pending, result),
-      (err: unknown) => this.failed(pending, err),
+    pool.run(batch).then(
+      (results) => {
+        for (let i = 0; i < group.length; i++) this.finish(group[i]!, results[i]!);
+      },
+      (err: unknown) => {
+        for (const p of group) this.failed(p, err);
+      },
     );
-    return JWT_PENDING;
   }
 
   private busy(infoHash: Uint8Array): JwtCode {
@@ -311,7 +364,7 @@ export class JwtAuthorizer {
   private failed(p: Pending, err: unknown): void {
     this.running--;
     if (this.inflight.get(p.token) === p) this.inflight.delete(p.token);
-    if (!this.closed) this.log(0, `jwt: verification task failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (!this.closed) this.log(0, `jwt: verification failed: ${err instanceof Error ? err.message : String(err)}`);
     for (let i = 0; i < p.ids.length; i++) {
       this.counters.unavailable++;
       this.onVerdict(p.ids[i]!, JWT_UNAVAILABLE);

@@ -1,10 +1,22 @@
 // The messages that cross the thread boundary between the authorizer (main thread) and the piscina
 // verification workers. Explicit, structured-clone friendly types: strings, numbers, plain objects.
 
-/** One verification. Everything the worker needs travels with the task, so workers hold no config. */
-export interface VerifyTask {
-  /** The compact JWS exactly as received (never logged). */
+/**
+ * What a piscina task carries: the tokens that arrived in one event-loop turn (piscina costs tens of µs
+ * per task, more than an RS256 verification, so tokens travel in batches) and everything needed to
+ * verify them: workers hold no configuration. Results come back as VerifyResult[] in the same order.
+ */
+export interface VerifyBatch extends VerifyContext {
+  /** Compact JWSs exactly as received (never logged). */
+  tokens: string[];
+}
+
+/** One verification (the unit verifyToken works on; tests call it directly). */
+export interface VerifyTask extends VerifyContext {
   token: string;
+}
+
+export interface VerifyContext {
   /** Required `aud` value; "" disables the audience check. */
   audience: string;
   /** Required `iss` value; "" when no issuer applies (neither jwtIssuer nor a JWK set `issuer`). */

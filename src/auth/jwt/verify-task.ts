@@ -9,7 +9,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isInfohashClaim } from './infohash-claim.js';
 import { keyAlgorithm, MIN_MODULUS_BITS, type PublicRsaJwk } from './jwk-parse.js';
 import { parseCompactJws, show, verifyRsa } from './jws-verify.js';
-import type { VerifyCheck, VerifyResult, VerifyTask } from './messages.js';
+import type { VerifyBatch, VerifyCheck, VerifyContext, VerifyResult, VerifyTask } from './messages.js';
 
 interface ImportedKey {
   kid: string | undefined;
@@ -21,7 +21,7 @@ interface ImportedKey {
 // The text is compared too, so two sources that happen to share a version number cannot mix keys.
 let cache: { version: number; text: string; keys: ImportedKey[] } | null = null;
 
-function importedKeys(task: VerifyTask): ImportedKey[] | null {
+function importedKeys(task: VerifyContext): ImportedKey[] | null {
   if (cache !== null && cache.version === task.jwksVersion && cache.text === task.jwks) return cache.keys;
   try {
     const doc = JSON.parse(task.jwks) as { keys: PublicRsaJwk[] };
@@ -43,7 +43,11 @@ const fail = (check: VerifyCheck, detail?: string): VerifyResult =>
   detail === undefined ? { ok: false, check } : { ok: false, check, detail };
 
 export function verifyToken(task: VerifyTask): VerifyResult {
-  const jws = parseCompactJws(task.token);
+  return verifyOne(task.token, task);
+}
+
+function verifyOne(token: string, task: VerifyContext): VerifyResult {
+  const jws = parseCompactJws(token);
   if ('check' in jws) return fail(jws.check, jws.detail);
 
   const keys = importedKeys(task);
@@ -96,5 +100,9 @@ export function verifyToken(task: VerifyTask): VerifyResult {
   return typeof exp === 'number' ? { ok: true, infohash: ih, expSec: exp } : { ok: true, infohash: ih };
 }
 
-// piscina calls the default export once per task (synchronous: the RSA work stays on this thread).
-export default verifyToken;
+/** piscina calls the default export once per task (synchronous: the RSA work stays on this thread). */
+export default function verifyBatch(batch: VerifyBatch): VerifyResult[] {
+  const out: VerifyResult[] = new Array<VerifyResult>(batch.tokens.length);
+  for (let i = 0; i < batch.tokens.length; i++) out[i] = verifyOne(batch.tokens[i]!, batch);
+  return out;
+}

@@ -4,7 +4,8 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { FLAG_HAS_V4, FLAG_HAS_V6, FLAG_V6_CAPABLE, OFF_FLAGS, OFF_IPV4, OFF_IPV6 } from '../../protocol/announce-request.js';
 import type { AnnounceQueryParser } from '../../protocol/http-query.js';
-import { Family, isV4Mapped, parseIP } from '../../protocol/ip.js';
+import { Family, parseIP } from '../../protocol/ip.js';
+import { isV4Mapped } from '../../protocol/source-address.js';
 import { percentDecodeToString } from '../../protocol/percent.js';
 
 export class ClientAddress {
@@ -57,7 +58,7 @@ export class ClientAddress {
       }
     }
     const raw = new Uint8Array(res.getRemoteAddress());
-    if (raw.length === 4 || (raw.length === 16 && isV4Mapped(raw, 0))) {
+    if (raw.length === 4 || isV4Mapped(raw)) {
       rec.set(raw.subarray(raw.length - 4), OFF_IPV4);
       return FLAG_HAS_V4;
     }

@@ -15,7 +15,7 @@ import {
   Action, isConnectRequest, MAX_SCRAPE_HASHES, parseAnnounceInto, PKT_CONNECTION_ID, PKT_SCRAPE_HASHES, PKT_TRANSACTION_ID,
   readAction, scrapeHashCount, type AnnounceParseOptions,
 } from '../../protocol/udp/packets.js';
-import { SourceAddress } from '../../protocol/udp/source-address.js';
+import { SourceAddress } from '../../protocol/source-address.js';
 import { writeConnectReply, writeErrorReply, writeScrapeReply } from '../../protocol/udp/writers.js';
 import type { RequestStats } from '../../stats/request-stats.js';
 import { bindHost } from '../listen.js';

@@ -34,7 +34,7 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import { halfSipHash64 } from './halfsiphash.js';
-import { isV4Mapped } from './source-address.js';
+import { isV4Mapped } from '../source-address.js';
 
 /** Size of a connection ID on the wire. */
 export const CONNECTION_ID_BYTES = 8;

@@ -31,7 +31,7 @@ import {
 } from '../announce-request.js';
 import { ANNOUNCE_OPTIONS_OFFSET, scanOptions } from './bep41.js';
 import { UdpError } from './errors.js';
-import { isV4Mapped } from './source-address.js';
+import { isV4Mapped } from '../source-address.js';
 
 /** BEP 15 protocol id 0x41727101980, as the two big-endian 32-bit halves of bytes 0..8. */
 export const PROTOCOL_ID_HI = 0x0000_0417;

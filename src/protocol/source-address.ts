@@ -1,7 +1,7 @@
-// The datagram's source address as bytes. node:dgram hands the frontend `rinfo.address` as a string
-// ("203.0.113.7", "2001:db8::1", "::ffff:203.0.113.7" on a dual-stack socket, "fe80::1%eth0");
-// connection IDs and the announce record need the raw bytes. This parses into two reused arrays, so
-// the per-packet path allocates nothing, and folds IPv4-mapped IPv6 into plain IPv4 up front.
+// Textual IP addresses to raw bytes without allocating: for the datagram source address node:dgram
+// hands over as a string ("203.0.113.7", "2001:db8::1", "::ffff:203.0.113.7" on a dual-stack socket,
+// "fe80::1%eth0"), and for the HTTP `ip` parameters and proxy header. Parses into two reused arrays and
+// folds IPv4-mapped IPv6 into plain IPv4 up front.
 
 /** ::ffff:a.b.c.d */
 export function isV4Mapped(a: Uint8Array): boolean {
