@@ -171,7 +171,7 @@ export class AnnounceQueryParser {
     }
     if (seen !== 63) return this.fail(missingParam(seen));
     // numwant: absent or not a number → default; <= 0 → no peer list; capped to bound the response.
-    const want = Number.isNaN(numWant) ? this.defaultNumWant : numWant <= 0 ? 0 : Math.min(numWant, this.maxNumWant);
+    const want = Math.min(Number.isNaN(numWant) ? this.defaultNumWant : numWant <= 0 ? 0 : numWant, this.maxNumWant);
     rec.writeUInt32LE(want, OFF_NUM_WANT);
     rec.writeUInt16BE(port, OFF_PORT);
     rec[OFF_EVENT] = event;

@@ -11,8 +11,8 @@
 //   as two peers, one per family; families never mix: IPv4 peers are handed out as 6-byte entries,
 //   IPv6 peers as 18-byte ones, and a UDP reply only carries its source's family.
 // - Events: started/none register or refresh; left=0 or `completed` make a seeder; `completed` from a
-//   peer that was not already seeding counts one snatch; stopped removes; paused refreshes but gets no
-//   peer list. Counts in the reply are taken after the announce is applied.
+//   peer that was not already seeding counts one snatch; stopped and paused remove the peer (chihaya
+//   v1) and get no peer list. Counts in the reply are taken after the announce is applied.
 // - Peer selection: a seeder gets leechers, a leecher gets seeders then leechers, never itself unless
 //   the list would otherwise be empty (chihaya returns the announcer then), never more than numwant;
 //   cost is O(numwant), not O(swarm). Successive announces rotate through a large swarm.

@@ -54,12 +54,13 @@ export class SwarmEngine implements PeerStore {
     const flags = rec[OFF_FLAGS]!;
     let t = torrents.find(rec, OFF_INFO_HASH);
     if (t === 0) {
-      if (event === Event.Stopped) return this.writeReply(rec, 0, 0, false);
+      if (event === Event.Stopped || event === Event.Paused) return this.writeReply(rec, 0, 0, false);
       if (!this.settings.createOnAnnounce) return this.writeFailure(rec, ClientErrors.torrentDoesNotExist);
       t = shard.addTorrent(rec, OFF_INFO_HASH);
       if (t === 0) return this.refuseFull(shard, rec);
     }
     const seeding = (flags & FLAG_SEEDING) !== 0 || event === Event.Completed;
+    const leaving = event === Event.Stopped || event === Event.Paused; // chihaya v1 removes paused peers too
     let snatched = false;
     let self4 = 0;
     let self6 = 0;
@@ -68,7 +69,7 @@ export class SwarmEngine implements PeerStore {
       const table = shard.peers[family];
       const ipOff = family === 0 ? OFF_IPV4 : OFF_IPV6;
       let slot = table.find(t, rec, OFF_PEER_ID, ipOff);
-      if (event === Event.Stopped) {
+      if (leaving) {
         if (slot !== 0) shard.removePeer(t, family, slot, false);
         continue;
       }
@@ -93,8 +94,9 @@ export class SwarmEngine implements PeerStore {
     }
     const seeders = torrents.seeders(t);
     const leechers = torrents.leechers(t);
-    const numWant = rec.readUInt32LE(OFF_NUM_WANT);
-    const withPeers = numWant > 0 && event !== Event.Stopped && event !== Event.Paused;
+    // The selection buffers hold maxNumWant peers: never trust a record to respect that.
+    const numWant = Math.min(rec.readUInt32LE(OFF_NUM_WANT), this.settings.maxNumWant);
+    const withPeers = numWant > 0 && !leaving;
     if (withPeers) this.select(shard, t, rec, seeding, self4, self6, numWant);
     if (this.settings.purgeInactiveTorrents && torrents.isEmpty(t)) shard.deleteTorrent(t, false);
     return this.writeReply(rec, seeders, leechers, withPeers);

@@ -140,9 +140,9 @@ export function peerStoreContract(name: string, factory: StoreFactory): void {
       assert.equal('peers' in announce(s, { infoHash: 'nw', peerId: 'l', v4: '192.0.2.99', numWant: 0 }), false);
       const paused = announce(s, { infoHash: 'nw', peerId: 'l', v4: '192.0.2.99', event: Event.Paused });
       assert.equal('peers' in paused, false);
-      assert.deepEqual([paused.complete, paused.incomplete], [5, 1], 'paused keeps the peer');
+      assert.deepEqual([paused.complete, paused.incomplete], [5, 0], 'paused removes the peer, as chihaya v1 did');
       const stoppedUnknown = announce(s, { infoHash: 'nw', peerId: 'ghost', v4: '192.0.2.200', event: Event.Stopped });
-      assert.deepEqual([stoppedUnknown.complete, stoppedUnknown.incomplete], [5, 1]);
+      assert.deepEqual([stoppedUnknown.complete, stoppedUnknown.incomplete], [5, 0]);
       const stoppedNew = announce(s, { infoHash: 'never', peerId: 'ghost', v4: '192.0.2.200', event: Event.Stopped });
       assert.deepEqual([stoppedNew.complete, stoppedNew.incomplete], [0, 0]);
       assert.equal(s.describe(label20('never')), null, 'stopped does not create a torrent');

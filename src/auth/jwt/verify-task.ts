@@ -1,4 +1,4 @@
-// The piscina worker: verifies one token's signature and claims. RSA work happens only here, never on
+// The piscina worker: verifies batches of tokens, signature then claims. RSA work happens only here, never on
 // the main thread. Rules (compat.md "JWT"): the key is chosen by `kid` (no kid: each key is tried); an
 // RSA key without `alg` is RS256; only the RSA algorithm the key allows is accepted, so `alg: none`,
 // HS256 keyed with the public key and algorithm substitution are refused before any crypto; exp/nbf
