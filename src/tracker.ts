@@ -2,6 +2,7 @@
 // in-process on free ports, by the end-to-end tests.
 import { AdminApi, type HealthProbe } from './api/admin-api.js';
 import { ClientWhitelist } from './auth/client-whitelist.js';
+import { JwtGate } from './auth/jwt-gate.js';
 import type { Config } from './config/config.js';
 import { parseListenAddr } from './config/load.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
@@ -30,10 +31,14 @@ export class Tracker {
   private udp: UdpFrontend | null = null;
   private api: AdminApi | null = null;
   private memStats: MemStats | null = null;
+  /** JWT checks for every announce, when `jwkSetURI` is set. */
+  readonly jwt: JwtGate | null;
   private readonly health: HealthProbe[] = [];
 
   private constructor(readonly config: Config, readonly log: Log, onFatal: (err: Error) => void) {
     this.whitelist = new ClientWhitelist(config.clientWhitelistEnabled, config.clientWhitelist);
+    this.jwt = config.jwkSetURI === '' ? null : new JwtGate(config, log);
+    if (this.jwt !== null) this.health.push(() => this.jwt!.health());
     const settings = swarmSettingsOf(config);
     this.dispatcher = config.workers === 0 ? new InlineDispatcher(settings) : new WorkerDispatcher(settings, config.workers, log, onFatal);
   }
@@ -46,6 +51,7 @@ export class Tracker {
     const t = new Tracker(config, log, onFatal);
     try {
       if (t.dispatcher instanceof WorkerDispatcher) await t.dispatcher.ready();
+      await t.jwt?.start(); // first JWK set fetch attempted (announces fail closed until one succeeds)
       await t.listen();
     } catch (err) {
       await t.stop();
@@ -58,12 +64,12 @@ export class Tracker {
     const c = this.config;
     const httpAddr = parseListenAddr('httpListenAddr', c.httpListenAddr);
     if (httpAddr !== null) {
-      this.http = new HttpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log);
+      this.http = new HttpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log, this.jwt);
       this.ports.http = await this.http.listen(httpAddr.host, httpAddr.port);
     }
     const udpAddr = parseListenAddr('udpListenAddr', c.udpListenAddr);
     if (udpAddr !== null) {
-      this.udp = new UdpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log);
+      this.udp = new UdpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log, this.jwt);
       this.ports.udp = await this.udp.listen(udpAddr.host, udpAddr.port);
     }
     const apiAddr = parseListenAddr('apiListenAddr', c.apiListenAddr);
@@ -91,6 +97,7 @@ export class Tracker {
     this.api?.close();
     this.api = null;
     this.memStats?.close();
+    await this.jwt?.close();
     await this.dispatcher.close();
   }
 }

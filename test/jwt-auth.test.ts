@@ -8,7 +8,7 @@ import {
 } from '../src/auth/jwt/index.js';
 import {
   AUDIENCE, Harness, hashOf, hexOf, JwksServer, makeKey, mintQuay, TEST_HEX, waitFor, type TestKey,
-} from './jwt-fixtures.test.js';
+} from './helpers/jwt-fixtures.js';
 
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 

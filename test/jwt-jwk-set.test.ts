@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { JwkSetSource, type JwkSetSourceOptions } from '../src/auth/jwt/jwk-set.js';
 import { parseJwkSet } from '../src/auth/jwt/jwk-parse.js';
-import { JwksServer, makeKey, waitFor } from './jwt-fixtures.test.js';
+import { JwksServer, makeKey, waitFor } from './helpers/jwt-fixtures.js';
 
 const rsa = (bits: number, kid: string): Record<string, unknown> => {
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });

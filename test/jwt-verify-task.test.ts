@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { parseJwkSet } from '../src/auth/jwt/jwk-parse.js';
 import type { VerifyResult, VerifyTask } from '../src/auth/jwt/messages.js';
 import { verifyToken } from '../src/auth/jwt/verify-task.js';
-import { AUDIENCE, makeKey, mintQuay, TEST_HEX, type TestKey } from './jwt-fixtures.test.js';
+import { AUDIENCE, makeKey, mintQuay, TEST_HEX, type TestKey } from './helpers/jwt-fixtures.js';
 
 let version = 100;
 function setOf(jwks: object[], issuer?: string): { text: string; version: number } {

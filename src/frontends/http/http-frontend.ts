@@ -3,11 +3,13 @@
 // whitelist, hands the record to the dispatcher, and sends the reply bytes it gets back.
 import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
 import type { ClientWhitelist } from '../../auth/client-whitelist.js';
+import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
+import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
 import { redactQuery, type Log } from '../../log.js';
 import {
-  ANNOUNCE_RECORD_BYTES, OFF_PEER_ID, OFF_REPLY_KIND, OFF_REQUEST_ID, OFF_SINK_ID, ReplyKind,
+  ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REPLY_KIND, OFF_REQUEST_ID, OFF_SINK_ID, ReplyKind,
 } from '../../protocol/announce-request.js';
 import { clientIdOf } from '../../protocol/client-id.js';
 import { ClientErrors, putFailure } from '../../protocol/failure.js';
@@ -20,7 +22,7 @@ import { PendingReplies } from './pending-replies.js';
 
 const MAX_IN_FLIGHT = 65_536;
 
-export class HttpFrontend implements ReplySink {
+export class HttpFrontend implements ReplySink, VerdictSink {
   private readonly app = uWS.App();
   private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
   private readonly parser: AnnounceQueryParser;
@@ -30,16 +32,22 @@ export class HttpFrontend implements ReplySink {
   private readonly body: Buffer;
   private readonly sinkId: number;
   private bound: BoundSocket | null = null;
+  /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
+  private readonly parked: Buffer;
+  private readonly jwtTag: number;
   /** True while inside a uWS handler: a reply can be written directly, without cork. */
   private inHandler = false;
 
   constructor(private readonly config: Config, private readonly dispatcher: Dispatcher,
-    private readonly whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log) {
+    private readonly whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log,
+    private readonly jwt: JwtGate | null) {
     this.parser = new AnnounceQueryParser(this.record, config.defaultNumWant, config.maxNumWant);
     this.address = new ClientAddress(config.realIPHeader, config.allowIPSpoofing, config.dualStackedPeers);
     this.scrapeHashes = Buffer.alloc(config.maxScrapeInfoHashes * 20);
     this.body = Buffer.alloc(Math.max(4096, scrapeBodyBytes(config.maxScrapeInfoHashes)));
     this.sinkId = dispatcher.register(this);
+    this.jwtTag = jwt === null ? -1 : jwt.register(this);
+    this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
     this.app.get('/announce', (res, req) => this.onAnnounce(res, req));
     this.app.get('/scrape', (res, req) => this.onScrape(res, req));
     this.app.any('/*', (res) => {
@@ -76,22 +84,47 @@ export class HttpFrontend implements ReplySink {
       return this.refuse(res, startedAt, ClientErrors.clientNotApproved, 'client not on the whitelist');
     }
     rec[OFF_REPLY_KIND] = this.parser.compact ? ReplyKind.HttpCompact : ReplyKind.HttpDict;
-    this.dispatch(res, startedAt, rec);
-  }
-
-  private dispatch(res: HttpResponse, startedAt: number, rec: Buffer): void {
     const id = this.pending.add(res, startedAt);
     if (id < 0) return this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
-    rec[OFF_SINK_ID] = this.sinkId;
-    rec.writeUInt32LE(id, OFF_REQUEST_ID);
+    if (this.jwt !== null) {
+      const code = this.jwt.check(this.jwtTag, this.parser.jwt, rec.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20), id);
+      if (code === JWT_PENDING) {
+        rec.copy(this.parked, id * ANNOUNCE_RECORD_BYTES);
+        res.onAborted(() => this.pending.markAborted(id));
+        return;
+      }
+      if (code !== JWT_OK) {
+        this.pending.take(id);
+        return this.refuse(res, startedAt, jwtFailureReason(code), 'jwt refused');
+      }
+    }
     this.inHandler = true;
-    const accepted = this.dispatcher.announce(rec);
+    const accepted = this.forward(id, rec);
     this.inHandler = false;
     if (!accepted) {
       this.pending.take(id);
       return this.refuse(res, startedAt, ClientErrors.busy, 'swarm queue full');
     }
     this.awaitIfPending(res, id);
+  }
+
+  /** Hands the record of pending request `id` to the swarm; false under back-pressure. */
+  private forward(id: number, rec: Buffer): boolean {
+    rec[OFF_SINK_ID] = this.sinkId;
+    rec.writeUInt32LE(id, OFF_REQUEST_ID);
+    return this.dispatcher.announce(rec);
+  }
+
+  // VerdictSink: a parked announce's token was verified (or not).
+  jwtVerdict(id: number, code: JwtVerdict): void {
+    if (!this.pending.isPending(id)) return;
+    if (code === JWT_OK && this.forward(id, this.parked.subarray(id * ANNOUNCE_RECORD_BYTES, (id + 1) * ANNOUNCE_RECORD_BYTES))) return;
+    const res = this.pending.take(id);
+    if (res === null) return;
+    this.stats.requestsBad++;
+    const reason = code === JWT_OK ? ClientErrors.busy : jwtFailureReason(code);
+    if (this.log.on(2)) this.log.at(2, `http refused: ${reason}`);
+    this.send(res, this.body.subarray(0, putFailure(this.body, 0, reason)));
   }
 
   private awaitIfPending(res: HttpResponse, id: number): void {

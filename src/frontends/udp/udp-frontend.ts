@@ -3,10 +3,13 @@
 // than the request ever goes to an address that has not proven it receives our packets.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { ClientWhitelist } from '../../auth/client-whitelist.js';
+import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
+import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
 import type { Log } from '../../log.js';
-import { ANNOUNCE_RECORD_BYTES, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../../protocol/announce-request.js';
+import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../../protocol/announce-request.js';
+import { parseUrlDataQuery, readUrlData } from '../../protocol/udp/bep41.js';
 import { clientIdOf } from '../../protocol/client-id.js';
 import { ClientErrors } from '../../protocol/failure.js';
 import { ConnectionIds } from '../../protocol/udp/connection-id.js';
@@ -23,7 +26,7 @@ import { PendingDatagrams } from './pending-datagrams.js';
 
 const MAX_IN_FLIGHT = 65_536;
 
-export class UdpFrontend implements ReplySink {
+export class UdpFrontend implements ReplySink, VerdictSink {
   private socket: Socket | null = null;
   private readonly ids = new ConnectionIds();
   private readonly source = new SourceAddress();
@@ -33,13 +36,18 @@ export class UdpFrontend implements ReplySink {
   private readonly pending = new PendingDatagrams(MAX_IN_FLIGHT);
   private readonly parseOptions: AnnounceParseOptions;
   private readonly sinkId: number;
+  /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
+  private readonly parked: Buffer;
+  private readonly jwtTag: number;
   /** Coarse clock for connection IDs: refreshed once per event-loop turn that has packets. */
   private nowMs = Date.now();
 
   constructor(config: Config, private readonly dispatcher: Dispatcher, private readonly whitelist: ClientWhitelist,
-    private readonly stats: RequestStats, private readonly log: Log) {
+    private readonly stats: RequestStats, private readonly log: Log, private readonly jwt: JwtGate | null) {
     this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant, maxNumWant: config.maxNumWant };
     this.sinkId = dispatcher.register(this);
+    this.jwtTag = jwt === null ? -1 : jwt.register(this);
+    this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
   }
 
   /** Binds; host "" listens on every address of both families where the OS allows. */
@@ -95,12 +103,36 @@ export class UdpFrontend implements ReplySink {
     const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
     if (id < 0) return this.refuse(pkt, rinfo, ClientErrors.busy);
     this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
-    this.record[OFF_SINK_ID] = this.sinkId;
-    this.record.writeUInt32LE(id, OFF_REQUEST_ID);
-    if (!this.dispatcher.announce(this.record)) {
+    if (this.jwt !== null) {
+      // BEP 41 URL data carries the token: `/announce?jwt=...`, possibly over several chunks.
+      const urlData = readUrlData(pkt);
+      const token = urlData === null || urlData === '' ? null : parseUrlDataQuery(urlData)?.get('jwt') ?? null;
+      const code = this.jwt.check(this.jwtTag, token, this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20), id);
+      if (code === JWT_PENDING) {
+        this.record.copy(this.parked, id * ANNOUNCE_RECORD_BYTES);
+        return;
+      }
+      if (code !== JWT_OK) {
+        this.pending.take(id);
+        return this.refuse(pkt, rinfo, jwtFailureReason(code));
+      }
+    }
+    if (!this.forward(id, this.record)) {
       this.pending.take(id);
       this.refuse(pkt, rinfo, ClientErrors.busy);
     }
+  }
+
+  private forward(id: number, rec: Buffer): boolean {
+    rec[OFF_SINK_ID] = this.sinkId;
+    rec.writeUInt32LE(id, OFF_REQUEST_ID);
+    return this.dispatcher.announce(rec);
+  }
+
+  // VerdictSink: a parked announce's token was verified (or not).
+  jwtVerdict(id: number, code: JwtVerdict): void {
+    if (code === JWT_OK && this.forward(id, this.parked.subarray(id * ANNOUNCE_RECORD_BYTES, (id + 1) * ANNOUNCE_RECORD_BYTES))) return;
+    this.requestFailed(id, code === JWT_OK ? ClientErrors.busy : jwtFailureReason(code));
   }
 
   private scrape(pkt: Buffer, rinfo: RemoteInfo, startedAt: number): void {
