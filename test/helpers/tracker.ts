@@ -11,7 +11,7 @@ import { Log } from '../../src/log.js';
 import { Tracker } from '../../src/tracker.js';
 
 /** Every e2e suite runs once per entry; worker threads join later as [0, 1, 4]. */
-export const WORKER_COUNTS: readonly number[] = [0];
+export const WORKER_COUNTS: readonly number[] = [0, 1, 4];
 
 /** Bound on any single network wait in the e2e suites. */
 export const WAIT_MS = 5_000;
