@@ -21,7 +21,7 @@ export class InlineDispatcher implements Dispatcher {
     for (let i = 0; i < settings.torrentMapShards; i++) memories.push(Shard.allocate(settings.maxPeersPerShard));
     this.shardMemories = memories;
     this.engine = new SwarmEngine(settings, memories);
-    this.reaper = setInterval(() => this.engine.reap(Date.now() >>> 0), settings.reapIntervalMs);
+    this.reaper = setInterval(() => this.engine.reap(Date.now()), settings.reapIntervalMs);
     this.reaper.unref();
   }
 
@@ -31,7 +31,7 @@ export class InlineDispatcher implements Dispatcher {
   }
 
   announce(record: Buffer): boolean {
-    const n = this.engine.announce(record, Date.now() >>> 0);
+    const n = this.engine.announce(record, Date.now());
     this.sinks[record[OFF_SINK_ID]!]!.announceDone(record.readUInt32LE(OFF_REQUEST_ID), this.engine.reply.subarray(0, n));
     return true;
   }
@@ -57,7 +57,7 @@ export class InlineDispatcher implements Dispatcher {
 
   /** Runs a reaper sweep now (tests, and shutdown hooks); returns peers reaped. */
   reapNow(): number {
-    return this.engine.reap(Date.now() >>> 0);
+    return this.engine.reap(Date.now());
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ let retryTimer: NodeJS.Timeout | null = null;
 
 /** Handles every queued request; stops early (and retries soon) if the reply ring is full. */
 function drain(): void {
-  const nowMs = Date.now() >>> 0; // one clock read per batch
+  const nowMs = Date.now(); // one clock read per batch
   const rq = requests.bytes;
   const rp = replies.bytes;
   let produced = false;
@@ -83,7 +83,7 @@ parentPort!.on('message', (msg: ControlRequest) => {
   parentPort!.postMessage(reply);
 });
 
-const reaper = setInterval(() => engine.reap(Date.now() >>> 0), data.settings.reapIntervalMs);
+const reaper = setInterval(() => engine.reap(Date.now()), data.settings.reapIntervalMs);
 reaper.unref();
 
 let tid = 0;

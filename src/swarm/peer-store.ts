@@ -17,7 +17,8 @@
 //   the list would otherwise be empty (chihaya returns the announcer then), never more than numwant;
 //   cost is O(numwant), not O(swarm). Successive announces rotate through a large swarm.
 // - Expiry is the store's job: `reap(nowMs)` removes peers idle longer than minAnnounce x reapRatio
-//   (clock: uint32 milliseconds, compared modulo 2^32) and, with purgeInactiveTorrents, empty torrents.
+//   (`nowMs` is wall-clock milliseconds; records keep a 16-bit tick, see swarm/peer-clock.ts) and, with
+//   purgeInactiveTorrents, empty torrents.
 //   With purgeInactiveTorrents an announce that empties a torrent deletes it at once.
 // - `scrape` never creates a torrent; unknown infohashes count zeros (BEP 48).
 // - One thread calls a store instance; other threads may only read its counters.

@@ -3,23 +3,26 @@
 // doubly-linked lists threaded through the records, so joining, leaving and graduating are O(1), and
 // handing out numwant peers walks numwant records from a head that then moves on (round robin).
 //
-// Record layout (bytes):  0 torrent slot (u32, 0 = free) | 4 prev | 8 next (free-list link when free)
-//   | 12 last seen (u32 ms clock) | 16 peer_id[20] | 36 port (network order) | 38 flags | 39 unused | 40 ip[4|16]
-// IPv4: 44 bytes a peer, IPv6: 56.
+// Record layout (bytes): 0 torrent slot (low 24 bits; 0 = free record) and flags (high 8 bits)
+//   | 4 prev | 8 next (free-list link when free) | 12 peer_id[20] | 32 port (network order)
+//   | 34 last seen (u16 PeerClock tick) | 36 ip[4|16]
+// IPv4: 40 bytes a peer, IPv6: 52.
 import { finalize, mixWord, wordAt } from './keyed-hash.js';
 import { RecordSlots, type RecordSlotsMemory } from './record-slots.js';
 import { SharedArena } from './shared-arena.js';
 import { SlotIndex } from './slot-index.js';
 
-export const W_TORRENT = 0;
-export const W_PREV = 1;
-export const W_NEXT = 2;
-export const W_LAST_SEEN = 3;
-export const B_PEER_ID = 16;
-export const B_PORT = 36;
-export const B_FLAGS = 38;
-export const B_IP = 40;
-export const PEER_FLAG_SEEDER = 1;
+const W_TORRENT = 0;
+const W_PREV = 1;
+const W_NEXT = 2;
+export const B_PEER_ID = 12;
+export const B_PORT = 32;
+const B_LAST_SEEN = 34;
+export const B_IP = 36;
+const TORRENT_MASK = 0xff_ffff;
+const FLAG_SEEDER = 1 << 24;
+/** Torrent slots must fit the record's 24 bits. */
+export const MAX_TORRENT_SLOT = TORRENT_MASK;
 
 export interface PeerTableMemory extends RecordSlotsMemory {
   index: SharedArrayBuffer;
@@ -31,6 +34,7 @@ export class PeerTable {
   readonly recordBytes: number;
   readonly recordWords: number;
   u8!: Uint8Array;
+  u16!: Uint16Array;
   u32!: Uint32Array;
 
   constructor(memory: PeerTableMemory, readonly ipBytes: 4 | 16) {
@@ -49,6 +53,7 @@ export class PeerTable {
   attach(): void {
     this.slots.arena.refresh();
     this.u8 = this.slots.arena.u8;
+    this.u16 = this.slots.arena.u16;
     this.u32 = this.slots.arena.u32;
     this.index.attach();
   }
@@ -67,21 +72,23 @@ export class PeerTable {
 
   private hashOfSlot(slot: number): number {
     const base = slot * this.recordBytes;
-    return this.hashKey(this.u32[slot * this.recordWords + W_TORRENT]!, this.u8, base + B_PEER_ID, base + B_IP);
+    return this.hashKey(this.torrentOf(slot), this.u8, base + B_PEER_ID, base + B_IP);
   }
 
   /** The slot of (torrent, peer_id, ip), or 0. */
   find(torrent: number, src: Uint8Array, peerIdOff: number, ipOff: number): number {
     const t = this.index.table;
-    const mask = this.index.mask;
+    const cap = this.index.capacity;
     const u8 = this.u8;
+    const u32 = this.u32;
     const rw = this.recordWords;
     const rb = this.recordBytes;
     const ipBytes = this.ipBytes;
-    probe: for (let i = this.hashKey(torrent, src, peerIdOff, ipOff) & mask; ; i = (i + 1) & mask) {
+    let i = this.index.home(this.hashKey(torrent, src, peerIdOff, ipOff));
+    probe: for (; ; i = i + 1 === cap ? 0 : i + 1) {
       const slot = t[i]!;
       if (slot === 0) return 0;
-      if (this.u32[slot * rw + W_TORRENT] !== torrent) continue;
+      if ((u32[slot * rw + W_TORRENT]! & TORRENT_MASK) !== torrent) continue;
       const base = slot * rb;
       for (let k = 0; k < 20; k++) if (u8[base + B_PEER_ID + k] !== src[peerIdOff + k]) continue probe;
       for (let k = 0; k < ipBytes; k++) if (u8[base + B_IP + k] !== src[ipOff + k]) continue probe;
@@ -93,7 +100,7 @@ export class PeerTable {
    * Creates the record of a new peer (not linked into any list yet). Returns its slot, or 0 when the
    * table is at its configured maximum.
    */
-  insert(torrent: number, src: Uint8Array, peerIdOff: number, ipOff: number, portOff: number, nowMs: number): number {
+  insert(torrent: number, src: Uint8Array, peerIdOff: number, ipOff: number, portOff: number, tick: number, seeder: boolean): number {
     if (this.index.isTooFull(this.slots.live + 1) && this.index.grow()) {
       this.index.rebuild((visit) => this.forEachLive(visit));
     }
@@ -102,15 +109,14 @@ export class PeerTable {
     if (slot === 0) return 0;
     if (this.u8 !== this.slots.arena.u8) this.attach(); // the records grew
     const base = slot * this.recordBytes;
-    const w = slot * this.recordWords;
-    this.u32[w + W_LAST_SEEN] = nowMs;
     for (let k = 0; k < 20; k++) this.u8[base + B_PEER_ID + k] = src[peerIdOff + k]!;
     this.u8[base + B_PORT] = src[portOff]!;
     this.u8[base + B_PORT + 1] = src[portOff + 1]!;
+    this.u16[(base + B_LAST_SEEN) >>> 1] = tick;
     for (let k = 0; k < this.ipBytes; k++) this.u8[base + B_IP + k] = src[ipOff + k]!;
     // The torrent word marks the record live: written last, so a worker killed mid-insert leaves
     // either no record or a complete one for Shard.repair to relink.
-    this.u32[w + W_TORRENT] = torrent;
+    this.u32[slot * this.recordWords + W_TORRENT] = torrent | (seeder ? FLAG_SEEDER : 0);
     this.index.insert(slot, this.hashOfSlot(slot));
     return slot;
   }
@@ -123,26 +129,28 @@ export class PeerTable {
   }
 
   isSeeder(slot: number): boolean {
-    return (this.u8[slot * this.recordBytes + B_FLAGS]! & PEER_FLAG_SEEDER) !== 0;
+    return (this.u32[slot * this.recordWords + W_TORRENT]! & FLAG_SEEDER) !== 0;
   }
 
   setSeeder(slot: number, seeder: boolean): void {
-    this.u8[slot * this.recordBytes + B_FLAGS] = seeder ? PEER_FLAG_SEEDER : 0;
+    const w = slot * this.recordWords + W_TORRENT;
+    this.u32[w] = (this.u32[w]! & TORRENT_MASK) | (seeder ? FLAG_SEEDER : 0);
   }
 
-  touch(slot: number, src: Uint8Array, portOff: number, nowMs: number): void {
+  touch(slot: number, src: Uint8Array, portOff: number, tick: number): void {
     const base = slot * this.recordBytes;
-    this.u32[slot * this.recordWords + W_LAST_SEEN] = nowMs;
+    this.u16[(base + B_LAST_SEEN) >>> 1] = tick;
     this.u8[base + B_PORT] = src[portOff]!;
     this.u8[base + B_PORT + 1] = src[portOff + 1]!;
   }
 
+  /** The torrent slot of a live record, 0 for a free one. */
   torrentOf(slot: number): number {
-    return this.u32[slot * this.recordWords + W_TORRENT]!;
+    return this.u32[slot * this.recordWords + W_TORRENT]! & TORRENT_MASK;
   }
 
   lastSeen(slot: number): number {
-    return this.u32[slot * this.recordWords + W_LAST_SEEN]!;
+    return this.u16[(slot * this.recordBytes + B_LAST_SEEN) >>> 1]!;
   }
 
   /** Links `slot` into the circular list whose head is `head`, just before the head (its tail). */
@@ -191,4 +199,3 @@ export class PeerTable {
     this.index.rebuild((visit) => this.forEachLive(visit));
   }
 }
-

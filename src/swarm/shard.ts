@@ -4,7 +4,8 @@
 // (events, graduation, snatches) is decided by the announce logic above it.
 import { allocateCounters, Counter, peerCounter, PeerCounter } from './counters.js';
 import { randomSeed } from './keyed-hash.js';
-import { PeerTable, type PeerTableMemory } from './peer-table.js';
+import type { PeerClock } from './peer-clock.js';
+import { MAX_TORRENT_SLOT, PeerTable, type PeerTableMemory } from './peer-table.js';
 import { List, TorrentTable, type TorrentTableMemory } from './torrent-table.js';
 
 export interface ShardMemory {
@@ -31,7 +32,7 @@ export class Shard {
   static allocate(maxPeers: number): ShardMemory {
     const max = maxPeers > 0 ? maxPeers : DEFAULT_MAX_RECORDS;
     return {
-      torrents: TorrentTable.allocate(max, randomSeed()),
+      torrents: TorrentTable.allocate(Math.min(max, MAX_TORRENT_SLOT), randomSeed()),
       peers4: PeerTable.allocate(4, max, randomSeed()),
       peers6: PeerTable.allocate(16, max, randomSeed()),
       counters: allocateCounters(),
@@ -40,11 +41,10 @@ export class Shard {
 
   /** Adds a new peer record to torrent `t` as seeder or leecher; 0 when the table is full. */
   addPeer(t: number, family: 0 | 1, src: Uint8Array, peerIdOff: number, ipOff: number, portOff: number,
-    seeder: boolean, nowMs: number): number {
+    seeder: boolean, tick: number): number {
     const table = this.peers[family];
-    const slot = table.insert(t, src, peerIdOff, ipOff, portOff, nowMs);
+    const slot = table.insert(t, src, peerIdOff, ipOff, portOff, tick, seeder);
     if (slot === 0) return 0;
-    table.setSeeder(slot, seeder);
     const list = (family * 2 + (seeder ? 0 : 1)) as List;
     this.torrents.setHead(t, list, table.link(this.torrents.head(t, list), slot));
     this.torrents.addCount(t, list, 1);
@@ -115,11 +115,10 @@ export class Shard {
   }
 
   /**
-   * Removes every peer last seen before `nowMs - maxIdleMs` (uint32 ms clock, compared modulo 2^32;
-   * a peer stamped after `nowMs`, e.g. by a clock step backwards, counts as fresh, not as ancient),
-   * and, with `purgeEmpty`, the torrents that leaves empty. Returns the number of peers reaped.
+   * Removes every peer the clock says is idle at `nowTick` and, with `purgeEmpty`, the torrents that
+   * leaves empty. Returns the number of peers reaped.
    */
-  reap(nowMs: number, maxIdleMs: number, purgeEmpty: boolean): number {
+  reap(nowTick: number, clock: PeerClock, purgeEmpty: boolean): number {
     let reaped = 0;
     for (let family = 0 as 0 | 1; family < 2; family++) {
       const table = this.peers[family];
@@ -127,7 +126,7 @@ export class Shard {
       for (let slot = 1; slot <= hw; slot++) {
         const t = table.torrentOf(slot);
         if (t === 0) continue;
-        if (((nowMs - table.lastSeen(slot)) | 0) > maxIdleMs) {
+        if (clock.isIdle(nowTick, table.lastSeen(slot))) {
           this.removePeer(t, family, slot, true);
           reaped++;
         }

@@ -5,6 +5,7 @@
 
 export class SharedArena {
   u8!: Uint8Array;
+  u16!: Uint16Array;
   u32!: Uint32Array;
   private viewBytes = -1;
 
@@ -29,6 +30,7 @@ export class SharedArena {
     const bytes = this.sab.byteLength;
     if (bytes === this.viewBytes) return;
     this.u8 = new Uint8Array(this.sab, 0, bytes);
+    this.u16 = new Uint16Array(this.sab, 0, bytes >>> 1);
     this.u32 = new Uint32Array(this.sab, 0, bytes >>> 2);
     this.viewBytes = bytes;
   }

@@ -10,6 +10,7 @@ import { ClientErrors, putFailure } from '../protocol/failure.js';
 import { PeerSelection } from '../protocol/peer-selection.js';
 import { writeAnnounceReplyHeader, writeErrorReply } from '../protocol/udp/writers.js';
 import { Counter, peerCounter, PeerCounter } from './counters.js';
+import { PeerClock } from './peer-clock.js';
 import { B_IP, B_PEER_ID, B_PORT } from './peer-table.js';
 import { Shard, type ShardMemory } from './shard.js';
 import { shardOf } from './shard-of.js';
@@ -31,6 +32,7 @@ export class SwarmEngine implements PeerStore {
   readonly reply: Buffer;
   private readonly selection: PeerSelection;
   private readonly tail: Buffer;
+  private readonly clock: PeerClock;
 
   constructor(readonly settings: SwarmSettings, memories: (ShardMemory | undefined)[], repair = false) {
     this.shards = memories.map((m) => (m === undefined ? undefined : new Shard(m)));
@@ -38,6 +40,7 @@ export class SwarmEngine implements PeerStore {
     this.selection = new PeerSelection(settings.maxNumWant);
     this.reply = Buffer.alloc(maxAnnounceBodyBytes(settings.maxNumWant));
     this.tail = intervalsTail(settings.intervalSec, settings.minIntervalSec);
+    this.clock = new PeerClock(settings.maxIdleMs, settings.reapIntervalMs);
   }
 
   shardFor(infoHash: Uint8Array, offset: number): Shard {
@@ -46,8 +49,9 @@ export class SwarmEngine implements PeerStore {
     return s;
   }
 
-  /** Applies the announce in `rec` and writes its reply into `this.reply`; returns the reply length. */
+  /** Applies the announce in `rec` at wall-clock `nowMs`, writes its reply into `this.reply`, returns its length. */
   announce(rec: Buffer, nowMs: number): number {
+    const tick = this.clock.tick(nowMs);
     const shard = this.shardFor(rec, OFF_INFO_HASH);
     const torrents = shard.torrents;
     const event = rec[OFF_EVENT]!;
@@ -74,7 +78,7 @@ export class SwarmEngine implements PeerStore {
         continue;
       }
       if (slot === 0) {
-        slot = shard.addPeer(t, family, rec, OFF_PEER_ID, ipOff, OFF_PORT, seeding, nowMs);
+        slot = shard.addPeer(t, family, rec, OFF_PEER_ID, ipOff, OFF_PORT, seeding, tick);
         if (slot === 0) {
           if (torrents.isEmpty(t)) shard.deleteTorrent(t, false);
           return this.refuseFull(shard, rec);
@@ -82,7 +86,7 @@ export class SwarmEngine implements PeerStore {
         if (event === Event.Completed) snatched = true;
       } else {
         if (event === Event.Completed && !table.isSeeder(slot)) snatched = true;
-        table.touch(slot, rec, OFF_PORT, nowMs);
+        table.touch(slot, rec, OFF_PORT, tick);
         shard.setRole(t, family, slot, seeding);
       }
       if (family === 0) self4 = slot;
@@ -201,7 +205,8 @@ export class SwarmEngine implements PeerStore {
   /** Sweeps every owned shard for idle peers (and empty torrents); returns the number reaped. */
   reap(nowMs: number): number {
     let n = 0;
-    for (const s of this.shards) if (s !== undefined) n += s.reap(nowMs, this.settings.maxIdleMs, this.settings.purgeInactiveTorrents);
+    const tick = this.clock.tick(nowMs);
+    for (const s of this.shards) if (s !== undefined) n += s.reap(tick, this.clock, this.settings.purgeInactiveTorrents);
     return n;
   }
 

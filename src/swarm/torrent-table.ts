@@ -65,9 +65,10 @@ export class TorrentTable {
   /** The slot of the torrent whose infohash is src[off..off+20), or 0. */
   find(src: Uint8Array, off: number): number {
     const t = this.index.table;
-    const mask = this.index.mask;
+    const cap = this.index.capacity;
     const u8 = this.u8;
-    probe: for (let i = this.hashKey(src, off) & mask; ; i = (i + 1) & mask) {
+    let i = this.index.home(this.hashKey(src, off));
+    probe: for (; ; i = i + 1 === cap ? 0 : i + 1) {
       const slot = t[i]!;
       if (slot === 0) return 0;
       const base = slot * TORRENT_BYTES;

@@ -199,18 +199,21 @@ export function peerStoreContract(name: string, factory: StoreFactory): void {
       assert.deepEqual(scrape(s, 'api'), [0, 0, 0]);
     });
 
-    it('reaps idle peers (uint32 ms clock across wrap-around) and purges emptied torrents', () => {
-      const s = make({ maxIdleMs: 1000 });
-      const nearWrap = 0xffff_fc00; // 1024 ms before the clock wraps
+    it('reaps idle peers (16-bit tick clock across its wrap-around) and purges emptied torrents', () => {
+      const s = make({ maxIdleMs: 1000, reapIntervalMs: 60_000 });
+      const unitMs = Math.ceil((1000 + 60_000) / 24_576); // swarm/peer-clock.ts
+      const nearWrap = (65_536 - 100) * unitMs; // 100 ticks before the 16-bit tick wraps
       announce(s, { infoHash: 'reap', peerId: 'idle', v4: '192.0.2.1' }, nearWrap);
       announce(s, { infoHash: 'reap', peerId: 'busy', v4: '192.0.2.2' }, nearWrap);
       announce(s, { infoHash: 'reap2', peerId: 'idle', v4: '192.0.2.1' }, nearWrap);
-      const later = (nearWrap + 900) >>> 0;
-      announce(s, { infoHash: 'reap', peerId: 'busy', v4: '192.0.2.2' }, later);
-      assert.equal(s.reap((nearWrap + 950) >>> 0), 0);
-      assert.equal(s.reap((nearWrap + 1500) >>> 0), 2, 'both idle records go, across the wrap');
+      announce(s, { infoHash: 'reap', peerId: 'busy', v4: '192.0.2.2' }, nearWrap + 900);
+      assert.equal(s.reap(nearWrap + 950), 0);
+      assert.equal(s.reap(nearWrap + 1500), 2, 'both idle records go, across the wrap');
       assert.deepEqual(scrape(s, 'reap'), [0, 0, 1]);
       assert.equal(s.describe(label20('reap2')), null, 'the emptied torrent is purged');
+      announce(s, { infoHash: 'reap', peerId: 'late', v4: '192.0.2.3' }, nearWrap + 5000);
+      assert.equal(s.reap(nearWrap + 4000), 1, 'a stamp from the future (clock stepped back) is fresh; busy is idle');
+      assert.deepEqual(scrape(s, 'reap'), [0, 0, 1]);
     });
 
     it('scrape answers zeros for unknown hashes and creates nothing', () => {

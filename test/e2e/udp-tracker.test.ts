@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  WORKER_COUNTS, announce, announceParams, announceUrl, infoHash, peerId, peersOf, request, startTestTracker,
-  type TestTracker,
+  WORKER_COUNTS, announce, announceParams, announceUrl, getJson, infoHash, peerId, peersOf, pick, request, startTestTracker,
+  waitFor, type TestTracker,
 } from '../helpers/tracker.js';
 import {
   UdpAction, UdpClient, UdpEvent, announcePacket, canBind, connectPacket, newTransactionId, parseReply, scrapePacket,
@@ -200,6 +200,26 @@ function swarmSuite(family: 4 | 6, workers: number): void {
     assert.deepEqual(await c.scrapeOk([a, a], cid), [A, A], 'a repeated hash is answered at each position');
   });
 
+  test(`/stats: UDP announces and scrapes counted, the peers under peersIPv${family}`, async () => {
+    const fam = `peersIPv${family}`;
+    const before = await getJson(`${t.apiUrl}/stats`);
+    const ih = infoHash(tag('stats'));
+    const cid = await c.connect();
+    await c.announceOk({ connectionId: cid, infoHash: ih, peerId: peerId('st-seed'), left: 0, event: UdpEvent.Started, port: 7501 });
+    await c.announceOk({ connectionId: cid, infoHash: ih, peerId: peerId('st-leech'), left: 7, event: UdpEvent.Started, port: 7502 });
+    await c.scrapeOk([ih], cid);
+    const delta = (now: Record<string, unknown>, path: string): number => Number(pick(now, path)) - Number(pick(before, path));
+    const now = await waitFor('the swarm figures in /stats', async () => {
+      const st = await getJson(`${t.apiUrl}/stats`);
+      return delta(st, `${fam}.Peers.Current`) === 2 ? st : undefined;
+    });
+    assert.equal(delta(now, 'trackerAnnounces'), 2, 'connects are not announces');
+    assert.equal(delta(now, 'trackerScrapes'), 1);
+    assert.equal(delta(now, `${fam}.Seeds.Current`), 1);
+    assert.equal(delta(now, `peersIPv${family === 4 ? 6 : 4}.Peers.Current`), 0, 'nothing in the other family');
+    assert.equal(delta(now, 'udpPacketsBad'), 0);
+  });
+
   test('scrape of 80 hashes: the first 74 are answered (one MTU), the reply is smaller than the request', async () => {
     const cid = await c.connect();
     const known = infoHash(tag('scrape-74'));
@@ -251,6 +271,18 @@ for (const workers of WORKER_COUNTS) {
         assert.equal((r6.length - 20) % 18, 0);
         const r6b = await c6.announceOk({ infoHash: ih, peerId: peerId('d6b'), left: 0, event: UdpEvent.Started, port: 7602 });
         assert.deepEqual(r6b.peers, ['[::1]:7601'], 'the IPv6 seeder gets the IPv6 leecher');
+      });
+
+      test('allowIPSpoofing: an IPv6 source with an IP field is also reachable over IPv4 (a dual-stacked peer)', async () => {
+        const ih = infoHash(`udp-dual-spoof-${workers}`);
+        const r6 = await c6.announceOk({ infoHash: ih, peerId: peerId('ds6'), left: 0, event: UdpEvent.Started, ip: '10.20.30.40', port: 7611 });
+        // (seeders: the engine counts a dual-stacked peer once per family, so 1 or 2 is not asserted here)
+        assert.ok(r6.seeders >= 1 && r6.leechers === 0);
+        const r4 = await c4.announceOk({ infoHash: ih, peerId: peerId('ds4'), left: 10, event: UdpEvent.Started, port: 7612 });
+        assert.deepEqual(r4.peers, ['10.20.30.40:7611'], 'the IPv4 leecher gets the seeder\'s IPv4 endpoint');
+        const r6b = await c6.announceOk({ infoHash: ih, peerId: peerId('ds6b'), left: 10, event: UdpEvent.Started, port: 7613 });
+        assert.deepEqual(r6b.peers, ['[::1]:7611'], 'an IPv6 leecher gets its IPv6 endpoint');
+        assert.equal(r6b.leechers, 2);
       });
 
       test('a connection id issued to 127.0.0.1 is not accepted from ::1', async () => {
@@ -385,6 +417,36 @@ for (const workers of WORKER_COUNTS) {
       }
     });
 
+    test('an id stays valid for at least 2 minutes (BEP 15) and expires within 3 (the frontend clock is shifted via Date.now)', { timeout: 15_000 }, async () => {
+      const realNow = Date.now;
+      const t0 = realNow();
+      const cid = await c.connect();
+      const ih = infoHash(`udp-cid-life-${workers}`);
+      const at = async (offsetMs: number, tag: string): Promise<AnnounceReply | ErrorReply | null> => {
+        Date.now = () => t0 + offsetMs; // frozen; the client's waits run on performance.now()
+        try {
+          const pkt = announcePacket({ connectionId: cid, infoHash: ih, peerId: peerId(tag), left: 0, event: UdpEvent.Started, port: 7970 });
+          const got = await c.collect(pkt, 300);
+          assert.ok(got.length <= 1);
+          return got.length === 0 ? null : (parseReply(got[0]!, 6) as AnnounceReply | ErrorReply);
+        } finally {
+          Date.now = realNow;
+        }
+      };
+      const r60 = await at(60_000, 'life60');
+      assert.equal(r60?.action, UdpAction.Announce, 'accepted after 1 minute');
+      const r120 = await at(120_000, 'life120');
+      assert.equal(r120?.action, UdpAction.Announce, 'accepted after 2 minutes');
+      const r181 = await at(181_000, 'life181');
+      assert.ok(r181 === null || r181.action === UdpAction.Error, 'refused after 3 minutes');
+      const r1d = await at(86_400_000, 'life1d');
+      assert.ok(r1d === null || r1d.action === UdpAction.Error, 'refused a day later');
+      const rPast = await at(-120_000, 'lifepast');
+      assert.ok(rPast === null || rPast.action === UdpAction.Error, 'refused before it was issued (a future window)');
+      // a fresh id works again at the real time
+      await c.announceOk({ infoHash: ih, peerId: peerId('life-now'), left: 0, port: 7971 });
+    });
+
     test(`an id issued to 127.0.0.2 is refused from 127.0.0.1${altSourceAvailable ? '' : ' (SKIPPED: cannot bind 127.0.0.2)'}`,
       { skip: altSourceAvailable ? false : 'cannot bind 127.0.0.2' }, async () => {
         const alt = await UdpClient.open({ host: '127.0.0.1', port: udpPort(t), bindAddress: '127.0.0.2' });
@@ -438,6 +500,86 @@ for (const workers of WORKER_COUNTS) {
       await c.announceOk({ infoHash: ih, peerId: peerId('udp-leech'), left: 0, event: UdpEvent.Completed, port: 8102 });
       const third = await announce(announceUrl(t.httpUrl, announceParams(ih, httpPeer, { ip: '127.0.0.1', port: 8101, left: 0, compact: 1 })));
       assert.deepEqual([third.d.complete, third.d.incomplete], [2, 0]);
+    });
+  });
+}
+
+for (const workers of WORKER_COUNTS) {
+  describe(`udp: many shards (torrentMapShards=16) under load (workers=${workers})`, () => {
+    let t: TestTracker;
+    const clients: UdpClientType[] = [];
+    before(async () => {
+      t = await startTestTracker({ workers, udpListenAddr: '127.0.0.1:0', torrentMapShards: 16 });
+      for (let i = 0; i < 4; i++) clients.push(await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) }));
+    });
+    after(async () => {
+      for (const c of clients) await c.close();
+      await t?.stop();
+    });
+
+    test('300 announces sent at once from 4 sockets: each gets exactly one reply, with its own transaction id', { timeout: 20_000 }, async () => {
+      const torrents = Array.from({ length: 30 }, (_, i) => infoHash(`udp-burst-${workers}-${i}`));
+      const cids = await Promise.all(clients.map((c) => c.connect()));
+      const sent = new Map<number, { client: number; torrent: number }>();
+      const per = 75;
+      for (let k = 0; k < clients.length; k++) {
+        for (let j = 0; j < per; j++) {
+          const tx = newTransactionId();
+          const g = k * per + j;
+          const torrent = g % torrents.length;
+          sent.set(tx, { client: k, torrent });
+          await clients[k]!.send(announcePacket({
+            connectionId: cids[k]!, transactionId: tx, infoHash: torrents[torrent]!, peerId: peerId(`bu${k}-${j}`),
+            left: Math.floor(g / torrents.length) % 2, event: UdpEvent.Started, port: 10_000 + g, numWant: 5,
+          }));
+        }
+      }
+      const seen = new Set<number>();
+      const deadline = performance.now() + 10_000;
+      for (let k = 0; k < clients.length; k++) {
+        let got = 0;
+        while (got < per) {
+          const m = await clients[k]!.receive(deadline - performance.now());
+          if (m === null) assert.fail(`client ${k}: ${got} of ${per} replies before the deadline`);
+          const r = parseReply(m, 6);
+          assert.equal(r.action, UdpAction.Announce, `client ${k}: ${r.action === UdpAction.Error ? r.message : 'not an announce reply'}`);
+          const s = sent.get(r.transactionId);
+          assert.ok(s !== undefined, `client ${k}: a reply with an unknown transaction id ${r.transactionId}`);
+          assert.equal(s.client, k, 'the reply went to the socket that asked');
+          assert.ok(!seen.has(r.transactionId), `a second reply for transaction ${r.transactionId}`);
+          seen.add(r.transactionId);
+          got++;
+        }
+      }
+      assert.equal(seen.size, sent.size);
+      // every torrent holds its 10 peers (5 seeders, 5 leechers)
+      const entries = await clients[0]!.scrapeOk(torrents);
+      for (const [i, e] of entries.entries()) assert.deepEqual([e.seeders, e.leechers], [5, 5], `torrent ${i}`);
+    });
+
+    test('scrape across shards (and workers): every hash answered in request order', async () => {
+      const c = clients[0]!;
+      const cid = await c.connect();
+      const known = Array.from({ length: 24 }, (_, i) => infoHash(`udp-xshard-${workers}-${i}`));
+      const expected = new Map<string, { seeders: number; completed: number; leechers: number }>();
+      for (const [i, ih] of known.entries()) {
+        const seeders = 1 + (i % 3);
+        const leechers = i % 5;
+        for (let s = 0; s < seeders; s++) await c.announceOk({ connectionId: cid, infoHash: ih, peerId: peerId(`xs${i}-s${s}`), left: 0, event: UdpEvent.Started, port: 11_000 + s, numWant: 0 });
+        for (let l = 0; l < leechers; l++) await c.announceOk({ connectionId: cid, infoHash: ih, peerId: peerId(`xs${i}-l${l}`), left: 5, event: UdpEvent.Started, port: 11_100 + l, numWant: 0 });
+        expected.set(ih.toString('hex'), { seeders, completed: 0, leechers });
+      }
+      const unknown = Array.from({ length: 12 }, (_, i) => infoHash(`udp-xshard-unknown-${workers}-${i}`));
+      const zero = { seeders: 0, completed: 0, leechers: 0 };
+      // interleave known and unknown hashes, in a shuffled but fixed order
+      const order: Buffer[] = [];
+      for (let i = 0; i < 24; i++) {
+        order.push(known[(i * 7) % 24]!);
+        if (i % 2 === 0) order.push(unknown[i / 2]!);
+      }
+      assert.equal(order.length, 36);
+      const entries = await c.scrapeOk(order, cid);
+      assert.deepEqual(entries, order.map((h) => expected.get(h.toString('hex')) ?? zero));
     });
   });
 }

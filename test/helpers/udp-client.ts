@@ -209,7 +209,7 @@ export class UdpClient {
     this.family = host.includes(':') ? 6 : 4;
     this.peerBytes = this.family === 6 ? 18 : 6;
     socket.on('message', (msg) => {
-      this.queue.push({ msg, at: Date.now() });
+      this.queue.push({ msg, at: performance.now() });
       const w = this.waiter;
       this.waiter = null;
       w?.();
@@ -247,9 +247,9 @@ export class UdpClient {
 
   /** The next datagram, or null when none arrives within `timeoutMs`. */
   async receive(timeoutMs = UDP_WAIT_MS): Promise<Buffer | null> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     while (this.queue.length === 0) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0 || this.closed) return null;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => { this.waiter = null; resolve(); }, left);
@@ -273,9 +273,9 @@ export class UdpClient {
     const tx = raw.readUInt32BE(12);
     this.drain();
     await this.send(raw);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const msg = await this.receive(deadline - Date.now());
+      const msg = await this.receive(deadline - performance.now());
       if (msg === null) throw new Error(`udp ${this.host}:${this.port}: no reply to a ${raw.length}-byte request (tx ${tx}) within ${timeoutMs} ms`);
       if (msg.length >= 8 && msg.readUInt32BE(4) === tx) return msg;
       this.stray.push(msg);
@@ -286,10 +286,10 @@ export class UdpClient {
   async collect(raw: Buffer, windowMs = 300): Promise<Buffer[]> {
     this.drain();
     await this.send(raw);
-    const deadline = Date.now() + windowMs;
+    const deadline = performance.now() + windowMs;
     const got: Buffer[] = [];
     for (;;) {
-      const msg = await this.receive(deadline - Date.now());
+      const msg = await this.receive(deadline - performance.now());
       if (msg === null) return got;
       got.push(msg);
     }

@@ -35,6 +35,7 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   private readonly txBytes = Buffer.alloc(4);
   private readonly pending = new PendingDatagrams(MAX_IN_FLIGHT);
   private readonly parseOptions: AnnounceParseOptions;
+  private readonly maxScrapeHashes: number;
   private readonly sinkId: number;
   /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
   private readonly parked: Buffer;
@@ -45,23 +46,38 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   constructor(config: Config, private readonly dispatcher: Dispatcher, private readonly whitelist: ClientWhitelist,
     private readonly stats: RequestStats, private readonly log: Log, private readonly jwt: JwtGate | null) {
     this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant, maxNumWant: config.maxNumWant };
+    this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
     this.sinkId = dispatcher.register(this);
     this.jwtTag = jwt === null ? -1 : jwt.register(this);
     this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
   }
 
-  /** Binds; host "" listens on every address of both families where the OS allows. */
-  listen(host: string, port: number): Promise<number> {
+  /**
+   * Binds; host "" listens on every address of both families where the OS allows (an IPv6 socket
+   * accepting IPv4 too), or on every IPv4 address when the host has no IPv6.
+   */
+  async listen(host: string, port: number): Promise<number> {
     const h = bindHost(host);
-    const v6 = h === '' || h.includes(':');
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-    this.socket = socket;
-    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    if (h !== '') return this.bind(h.includes(':') ? 'udp6' : 'udp4', h, port, host);
+    try {
+      return await this.bind('udp6', '::', port, host);
+    } catch {
+      return this.bind('udp4', '0.0.0.0', port, host);
+    }
+  }
+
+  private bind(type: 'udp4' | 'udp6', address: string, port: number, configured: string): Promise<number> {
+    const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     return new Promise((resolve, reject) => {
-      socket.once('error', (err) => reject(new Error(`udpListenAddr: cannot listen on ${host === '' ? '*' : host}:${port}: ${err.message}`)));
-      socket.bind(port, h === '' ? '::' : h, () => {
+      socket.once('error', (err) => {
+        socket.close();
+        reject(new Error(`udpListenAddr: cannot listen on ${configured === '' ? '*' : configured}:${port}: ${err.message}`));
+      });
+      socket.bind(port, address, () => {
         socket.removeAllListeners('error');
         socket.on('error', (err) => this.log.info(`udp socket error: ${err.message}`));
+        socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+        this.socket = socket;
         resolve(socket.address().port);
       });
     });
@@ -137,7 +153,7 @@ export class UdpFrontend implements ReplySink, VerdictSink {
 
   private scrape(pkt: Buffer, rinfo: RemoteInfo, startedAt: number): void {
     this.stats.trackerScrapes++;
-    const n = scrapeHashCount(pkt, MAX_SCRAPE_HASHES);
+    const n = scrapeHashCount(pkt, this.maxScrapeHashes);
     if (n < 0) return this.refuse(pkt, rinfo, udpErrorText(n));
     const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
     if (id < 0) return this.refuse(pkt, rinfo, ClientErrors.busy);
