@@ -39,6 +39,22 @@ function paramOf(q: string, start: number, end: number): Param {
   }
 }
 
+/** Position of the first '=' of the parameter `paramEnd` last scanned, or -1 (no allocation per call). */
+let paramEq = -1;
+
+/** End of the parameter starting at `start`: the next `&`, `;` or `?` (chihaya v1's separators). */
+function paramEnd(q: string, start: number): number {
+  const n = q.length;
+  paramEq = -1;
+  let e = start;
+  for (; e < n; e++) {
+    const c = q.charCodeAt(e);
+    if (c === 0x26 || c === 0x3b || c === 0x3f) break;
+    if (c === 0x3d && paramEq < 0) paramEq = e;
+  }
+  return e;
+}
+
 function hasEscape(q: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (q.charCodeAt(i) === 0x25) return true;
   return false;
@@ -107,13 +123,8 @@ export class AnnounceQueryParser {
     let port = 0;
     const n = q.length;
     for (let s = 0; s < n;) {
-      let e = s;
-      let eq = -1;
-      for (; e < n; e++) {
-        const c = q.charCodeAt(e);
-        if (c === 0x26 || c === 0x3b || c === 0x3f) break; // & ; ?
-        if (c === 0x3d && eq < 0) eq = e;
-      }
+      const e = paramEnd(q, s);
+      const eq = paramEq;
       const keyEnd = eq < 0 ? e : eq;
       const vs = eq < 0 ? e : eq + 1;
       let p = paramOf(q, s, keyEnd);
@@ -201,13 +212,8 @@ export function parseScrapeQuery(q: string, out: Buffer): number {
   let count = 0;
   const n = q.length;
   for (let s = 0; s < n;) {
-    let e = s;
-    let eq = -1;
-    for (; e < n; e++) {
-      const c = q.charCodeAt(e);
-      if (c === 0x26 || c === 0x3b || c === 0x3f) break;
-      if (c === 0x3d && eq < 0) eq = e;
-    }
+    const e = paramEnd(q, s);
+    const eq = paramEq;
     if (eq >= 0 && paramOf(q, s, eq) === Param.InfoHash) {
       if (count === max) return -2;
       if (percentDecodeInto(q, eq + 1, e, out.subarray(count * 20, count * 20 + 20), 0) !== 20) return -1;
