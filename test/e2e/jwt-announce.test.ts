@@ -100,6 +100,15 @@ for (const workers of WORKER_COUNTS) {
       assert.equal(r.tracker.jwt!.counters.cacheHits, hits + 1);
     });
 
+    test('concurrent cold tokens for different torrents are each checked against their own infohash', async () => {
+      const hashes = Array.from({ length: 12 }, (_, i) => hashOf(`concurrent-${i}`));
+      const tokens = await Promise.all(hashes.map((h) => mintQuay(key, { infohash: hexOf(h) })));
+      const bodies = await Promise.all(hashes.map((h, i) => announceBody(announceUrl(r.http, {
+        info_hash: Buffer.from(h), peer_id: QUAY_PEER_ID, port: 80, uploaded: 0, downloaded: 0, left: 0, numwant: 0, jwt: tokens[i]!,
+      }))));
+      for (const b of bodies) assert.equal(failureOf(Buffer.from(b, 'latin1')), null, b);
+    });
+
     test('missing, garbage, wrong infohash, wrong audience, foreign key: refused with the contract texts', async () => {
       assert.equal(failureOf(Buffer.from(await announceBody(validatorUrl(r)), 'latin1')), 'unapproved request: missing jwt');
       const other = await makeKey('quay-1'); // same kid, another key: signature mismatch

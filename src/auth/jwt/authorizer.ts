@@ -259,13 +259,13 @@ export class JwtAuthorizer {
     if (joined !== undefined) {
       if (joined.ids.length >= this.maxWaiters) return this.busy(infoHash);
       joined.ids.push(requestId);
-      joined.hashes.push(infoHash.slice());
+      joined.hashes.push(copyOf(infoHash));
       this.counters.coalesced++;
       return JWT_PENDING;
     }
     if (this.running >= this.maxRunning) return this.busy(infoHash);
 
-    const pending: Pending = { token, version: set.version, set, ids: [requestId], hashes: [infoHash.slice()] };
+    const pending: Pending = { token, version: set.version, set, ids: [requestId], hashes: [copyOf(infoHash)] };
     this.inflight.set(token, pending);
     this.running++;
     this.counters.verifications++;
@@ -380,4 +380,12 @@ export class JwtAuthorizer {
     const hex = infoHash.length === 20 ? infoHashHex(infoHash) : `(${infoHash.length}-byte info_hash)`;
     this.log(2, `jwt: announce refused for ${hex}: ${check}${detail ? ` (${detail})` : ''}${suffix}`);
   }
+}
+
+/**
+ * A real copy: frontends pass a view of their one reused announce record, and Buffer#slice (unlike
+ * Uint8Array#slice) returns a view, which the next request would overwrite while this one waits.
+ */
+function copyOf(infoHash: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(infoHash);
 }
