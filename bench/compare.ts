@@ -1,0 +1,68 @@
+// --compare A.json B.json: B relative to A per scenario (req/s, p99 and server-CPU-per-request ratios). A
+// throughput drop or CPU-per-request rise beyond --noise percent, or a p99 rise beyond twice that, is
+// flagged as a regression; results measured at their
+// generator ceiling, or on different machines, are called out because their ratios mean little.
+import { readFileSync } from 'node:fs';
+import { consoleTable, type Row, type RunReport } from './report.js';
+
+function load(file: string): RunReport {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  if (r.schema !== 'hayate-bench/1' || typeof r.scenarios !== 'object') throw new Error(`${file}: not a hayate bench result (schema ${String(r.schema)})`);
+  return r;
+}
+
+export interface Comparison {
+  text: string;
+  regressions: number;
+}
+
+export function compareFiles(fileA: string, fileB: string, noisePct: number): Comparison {
+  const a = load(fileA);
+  const b = load(fileB);
+  const rows: Row[] = [];
+  let regressions = 0;
+  const names = [...new Set([...Object.keys(a.scenarios), ...Object.keys(b.scenarios)])];
+  for (const name of names) {
+    const ra = a.scenarios[name];
+    const rb = b.scenarios[name];
+    if (ra === undefined || rb === undefined || ra.status !== 'ok' || rb.status !== 'ok') {
+      rows.push({ scenario: name, cells: ['', '', '', '', '', '', '', `only comparable when ok in both (A: ${ra?.status ?? 'absent'}, B: ${rb?.status ?? 'absent'})`] });
+      continue;
+    }
+    const rps = ra.reqPerSec > 0 ? rb.reqPerSec / ra.reqPerSec : NaN;
+    const p99 = ra.latencyUs.p99 > 0 ? rb.latencyUs.p99 / ra.latencyUs.p99 : NaN;
+    // Server CPU per request, B relative to A (> 1: costlier): still meaningful when generator-bound.
+    const cost = ra.reqPerCpuSec !== null && rb.reqPerCpuSec !== null && rb.reqPerCpuSec > 0 ? ra.reqPerCpuSec / rb.reqPerCpuSec : NaN;
+    const flags: string[] = [];
+    if (rps < 1 - noisePct / 100) flags.push(`REGRESSION: req/s -${((1 - rps) * 100).toFixed(1)}%`);
+    else if (rps > 1 + noisePct / 100) flags.push(`improved: req/s +${((rps - 1) * 100).toFixed(1)}%`);
+    if (p99 > 1 + (2 * noisePct) / 100) flags.push(`REGRESSION: p99 +${((p99 - 1) * 100).toFixed(0)}%`);
+    if (cost > 1 + noisePct / 100) flags.push(`REGRESSION: server CPU per request +${((cost - 1) * 100).toFixed(1)}%`);
+    if (flags.some((f) => f.startsWith('REGRESSION'))) regressions++;
+    if (ra.generatorBound === true || rb.generatorBound === true) flags.push('generator-bound in ' + [ra.generatorBound ? 'A' : '', rb.generatorBound ? 'B' : ''].filter((x) => x).join('+'));
+    if (ra.generator !== rb.generator) flags.push('different generators');
+    rows.push({
+      scenario: name,
+      cells: [
+        Math.round(ra.reqPerSec).toLocaleString('en-US'), Math.round(rb.reqPerSec).toLocaleString('en-US'), rps.toFixed(3),
+        (ra.latencyUs.p99 / 1000).toFixed(2), (rb.latencyUs.p99 / 1000).toFixed(2), p99.toFixed(3),
+        Number.isNaN(cost) ? '-' : cost.toFixed(3), flags.join('; '),
+      ],
+    });
+  }
+  const head = [
+    `A: ${fileA} (${a.date}, git ${a.git.commit}, ${a.machine.cpuModel}, node ${a.machine.node})`,
+    `B: ${fileB} (${b.date}, git ${b.git.commit}, ${b.machine.cpuModel}, node ${b.machine.node})`,
+  ];
+  if (a.machine.cpuModel !== b.machine.cpuModel || a.machine.cores !== b.machine.cores) head.push('WARNING: different machines: ratios compare hardware as much as code');
+  if (a.machine.node !== b.machine.node) head.push('note: different Node versions');
+  const diff = [...new Set([...Object.keys(a.options), ...Object.keys(b.options)])]
+    .filter((k) => JSON.stringify(a.options[k]) !== JSON.stringify(b.options[k]))
+    .map((k) => `${k} ${JSON.stringify(a.options[k])} -> ${JSON.stringify(b.options[k])}`);
+  if (diff.length > 0) head.push(`note: options differ: ${diff.join(', ')}`);
+  if (a.target.serverCpus !== b.target.serverCpus || a.target.loadCpus !== b.target.loadCpus) head.push('note: different CPU pinning');
+  head.push(`noise threshold: req/s ±${noisePct}%, p99 +${2 * noisePct}%, server CPU per request +${noisePct}%`, '');
+  const table = consoleTable(['scenario', 'A req/s', 'B req/s', 'B/A', 'A p99 ms', 'B p99 ms', 'B/A', 'CPU/req B/A', 'flags'], rows);
+  const tail = regressions === 0 ? '\nno regression beyond the noise threshold' : `\n${regressions} scenario(s) regressed beyond the noise threshold`;
+  return { text: `${head.join('\n')}\n${table}${tail}\n`, regressions };
+}
