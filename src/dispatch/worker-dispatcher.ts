@@ -33,6 +33,8 @@ interface SwarmThread {
   startedAt: number;
   restartsInARow: number;
   tid: number;
+  /** Requests were queued since the last wake-up check (see flushWakes). */
+  wakePending: boolean;
   control: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
 }
 
@@ -47,6 +49,16 @@ export class WorkerDispatcher implements Dispatcher {
   private readonly workerFile = new URL('./swarm-worker.js', import.meta.url);
   private controlId = 0;
   private closing = false;
+  private flushScheduled = false;
+  private readonly flushWakes = (): void => {
+    this.flushScheduled = false;
+    for (const t of this.threads) {
+      if (t.wakePending) {
+        t.wakePending = false;
+        t.requests.wake();
+      }
+    }
+  };
 
   constructor(private readonly settings: SwarmSettings, readonly workerCount: number, private readonly log: Log,
     private readonly onFatal: (err: Error) => void = (err) => { throw err; }) {
@@ -87,7 +99,7 @@ export class WorkerDispatcher implements Dispatcher {
     const worker = new Worker(this.workerFile, { workerData: data, name });
     const thread: SwarmThread = {
       index, worker, memory, requests: new Ring(memory.requests), replies: new Ring(memory.replies),
-      startedAt: Date.now(), restartsInARow, tid: 0, control: new Map(),
+      startedAt: Date.now(), restartsInARow, tid: 0, wakePending: false, control: new Map(),
     };
     worker.on('message', (m: ReadyMessage | ControlReply) => this.onMessage(thread, m));
     worker.on('error', (err) => this.log.info(`${name}: uncaught error: ${err.stack ?? err.message}`));
@@ -204,8 +216,20 @@ export class WorkerDispatcher implements Dispatcher {
     ring.bytes[at] = Msg.Announce;
     record.copy(ring.bytes, at + MSG_HEADER, 0, ANNOUNCE_RECORD_BYTES);
     ring.commit();
-    ring.wake();
+    this.wakeLater(t);
     return true;
+  }
+
+  /**
+   * Wakes a sleeping worker once per event-loop turn, after the turn's socket events, not once per
+   * request: on a shared core an immediate wake-up preempts the main thread for every request.
+   */
+  private wakeLater(t: SwarmThread): void {
+    t.wakePending = true;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushWakes);
+    }
   }
 
   scrape(sinkId: number, requestId: number, hashes: Buffer, n: number): boolean {
@@ -250,7 +274,7 @@ export class WorkerDispatcher implements Dispatcher {
       ring.bytes.writeUInt32LE(id, offsets[w]! + 4);
       ring.bytes.writeUInt32LE(perWorker[w]!, offsets[w]! + 8);
       ring.commit();
-      ring.wake();
+      this.wakeLater(this.threads[w]!);
     }
     return true;
   }
