@@ -195,7 +195,21 @@ export class HttpFrontend implements ReplySink, VerdictSink {
   }
 
   private send(res: HttpResponse, bytes: Uint8Array): void {
-    if (this.inHandler) res.end(bytes);
-    else res.cork(() => res.end(bytes));
+    if (this.inHandler) {
+      res.end(bytes);
+      return;
+    }
+    corkedRes = res;
+    corkedBytes = bytes;
+    res.cork(endCorked); // a shared function, not a closure per reply
   }
+}
+
+// What the next `endCorked` call sends: set just before res.cork, which calls it synchronously.
+let corkedRes: HttpResponse | null = null;
+let corkedBytes: Uint8Array = new Uint8Array(0);
+
+function endCorked(): void {
+  corkedRes!.end(corkedBytes);
+  corkedRes = null;
 }
