@@ -35,6 +35,8 @@ export class HttpFrontend implements ReplySink, VerdictSink {
   /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
   private readonly parked: Buffer;
   private readonly jwtTag: number;
+  /** The record's info_hash, as the JWT check reads it (a view made once, not per request). */
+  private readonly infoHash: Buffer;
   /** True while inside a uWS handler: a reply can be written directly, without cork. */
   private inHandler = false;
 
@@ -47,6 +49,7 @@ export class HttpFrontend implements ReplySink, VerdictSink {
     this.body = Buffer.alloc(Math.max(4096, scrapeBodyBytes(config.maxScrapeInfoHashes)));
     this.sinkId = dispatcher.register(this);
     this.jwtTag = jwt === null ? -1 : jwt.register(this);
+    this.infoHash = this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20);
     this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
     this.app.get('/announce', (res, req) => this.onAnnounce(res, req));
     this.app.get('/scrape', (res, req) => this.onScrape(res, req));
@@ -87,7 +90,7 @@ export class HttpFrontend implements ReplySink, VerdictSink {
     const id = this.pending.add(res, startedAt);
     if (id < 0) return this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
     if (this.jwt !== null) {
-      const code = this.jwt.check(this.jwtTag, this.parser.jwt, rec.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20), id);
+      const code = this.jwt.check(this.jwtTag, this.parser.jwt, this.infoHash, id);
       if (code === JWT_PENDING) {
         rec.copy(this.parked, id * ANNOUNCE_RECORD_BYTES);
         res.onAborted(() => this.pending.markAborted(id));

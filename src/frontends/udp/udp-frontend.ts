@@ -40,6 +40,8 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
   private readonly parked: Buffer;
   private readonly jwtTag: number;
+  /** The record's info_hash, as the JWT check reads it (a view made once, not per request). */
+  private readonly infoHash: Buffer;
   /** Coarse clock for connection IDs: refreshed once per event-loop turn that has packets. */
   private nowMs = Date.now();
 
@@ -49,6 +51,7 @@ export class UdpFrontend implements ReplySink, VerdictSink {
     this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
     this.sinkId = dispatcher.register(this);
     this.jwtTag = jwt === null ? -1 : jwt.register(this);
+    this.infoHash = this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20);
     this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
   }
 
@@ -123,7 +126,7 @@ export class UdpFrontend implements ReplySink, VerdictSink {
       // BEP 41 URL data carries the token: `/announce?jwt=...`, possibly over several chunks.
       const urlData = readUrlData(pkt);
       const token = urlData === null || urlData === '' ? null : parseUrlDataQuery(urlData)?.get('jwt') ?? null;
-      const code = this.jwt.check(this.jwtTag, token, this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20), id);
+      const code = this.jwt.check(this.jwtTag, token, this.infoHash, id);
       if (code === JWT_PENDING) {
         this.record.copy(this.parked, id * ANNOUNCE_RECORD_BYTES);
         return;
