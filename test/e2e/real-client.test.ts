@@ -2,59 +2,8 @@
 // stub) against the tracker: a seeder and a leecher find each other, and scrape works.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WORKER_COUNTS, infoHash, peerId, startTestTracker, within, type TestTracker } from '../helpers/tracker.js';
-
-interface TrackerClient {
-  on(event: string, listener: (arg: never) => void): void;
-  once(event: string, listener: (arg: never) => void): void;
-  removeListener(event: string, listener: (arg: never) => void): void;
-  start(opts?: Record<string, unknown>): void;
-  stop(opts?: Record<string, unknown>): void;
-  complete(opts?: Record<string, unknown>): void;
-  scrape(opts?: Record<string, unknown>): void;
-  destroy(cb?: (err?: Error | null) => void): void;
-}
-type ClientCtor = new (opts: Record<string, unknown>) => TrackerClient;
-
-// No type declarations ship with bittorrent-tracker; a computed specifier keeps tsc out of it.
-const clientSpecifier: string = 'bittorrent-tracker';
-const { Client } = (await import(clientSpecifier)) as { Client: ClientCtor };
-
-const WAIT = 5_000;
-
-/** Resolves with the first `event` argument accepted by `accept`; rejects on `error` or after WAIT ms. */
-function nextEvent<T>(client: TrackerClient, event: string, what: string, accept: (arg: T) => boolean = () => true): Promise<T> {
-  return within(WAIT, what, new Promise<T>((resolve, reject) => {
-    const onEvent = (arg: T): void => {
-      if (!accept(arg)) return;
-      cleanup();
-      resolve(arg);
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    const onWarning = (err: Error): void => {
-      cleanup();
-      reject(new Error(`${what}: tracker warning: ${err.message}`));
-    };
-    const cleanup = (): void => {
-      client.removeListener(event, onEvent as (arg: never) => void);
-      client.removeListener('error', onError as (arg: never) => void);
-      client.removeListener('warning', onWarning as (arg: never) => void);
-    };
-    client.on(event, onEvent as (arg: never) => void);
-    client.on('error', onError as (arg: never) => void);
-    client.on('warning', onWarning as (arg: never) => void);
-  }));
-}
-
-function destroy(client: TrackerClient): Promise<void> {
-  return within(WAIT, 'client.destroy', new Promise<void>((resolve) => client.destroy(() => resolve()))).catch(() => {});
-}
-
-interface Update { complete?: number; incomplete?: number }
-interface Scrape { complete?: number; incomplete?: number; downloaded?: number; infoHash?: string }
+import { destroyAll, makeClient, nextEvent, type Scrape, type TrackerClient, type Update } from '../helpers/real-client.js';
+import { WORKER_COUNTS, infoHash, startTestTracker, type TestTracker } from '../helpers/tracker.js';
 
 for (const workers of WORKER_COUNTS) {
   describe(`real client: bittorrent-tracker over HTTP (workers=${workers})`, () => {
@@ -64,21 +13,13 @@ for (const workers of WORKER_COUNTS) {
       t = await startTestTracker({ workers });
     });
     after(async () => {
-      for (const c of clients) await destroy(c);
+      await destroyAll(clients);
       await t.stop();
     });
 
     const ih = infoHash('real-client').toString('hex');
     const make = (tag: string, port: number, left: number | (() => number)): TrackerClient => {
-      const c = new Client({
-        infoHash: ih,
-        peerId: peerId(tag, '-WW0210-'),
-        announce: [`${t.httpUrl}/announce`],
-        port,
-        getAnnounceOpts: () => ({ uploaded: 0, downloaded: 0, left: typeof left === 'number' ? left : left() }),
-      });
-      c.on('error', () => {}); // surfaced through nextEvent; never an unhandled 'error'
-      c.on('warning', () => {});
+      const c = makeClient({ infoHash: ih, tag, announce: [`${t.httpUrl}/announce`], port, left });
       clients.push(c);
       return c;
     };
@@ -125,7 +66,7 @@ for (const workers of WORKER_COUNTS) {
       const seederStopped = nextEvent<Update>(seeder, 'update', 'seeder stop');
       seeder.stop();
       assert.deepEqual([(await seederStopped).complete, (await seederStopped).incomplete], [0, 0]);
-      for (const c of clients.splice(0)) await destroy(c);
+      await destroyAll(clients);
       const probe = make('probe', 52003, 1000);
       const update = nextEvent<Update>(probe, 'update', 'probe update');
       probe.start();

@@ -3,61 +3,8 @@
 // and stop() empties the swarm.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WORKER_COUNTS, infoHash, peerId, startTestTracker, within, type TestTracker } from '../helpers/tracker.js';
-
-interface TrackerClient {
-  on(event: string, listener: (arg: never) => void): void;
-  removeListener(event: string, listener: (arg: never) => void): void;
-  start(opts?: Record<string, unknown>): void;
-  stop(opts?: Record<string, unknown>): void;
-  complete(opts?: Record<string, unknown>): void;
-  update(opts?: Record<string, unknown>): void;
-  scrape(opts?: Record<string, unknown>): void;
-  destroy(cb?: (err?: Error | null) => void): void;
-}
-type ClientCtor = new (opts: Record<string, unknown>) => TrackerClient;
-
-// No type declarations ship with bittorrent-tracker; a computed specifier keeps tsc out of it.
-const clientSpecifier: string = 'bittorrent-tracker';
-const { Client } = (await import(clientSpecifier)) as { Client: ClientCtor };
-
-const WAIT = 5_000;
-
-/** The first `event` argument accepted by `accept`; rejects on `error`, on `warning`, or after WAIT ms. */
-function nextEvent<T>(client: TrackerClient, event: string, what: string, accept: (arg: T) => boolean = () => true): Promise<T> {
-  let cleanup = (): void => {};
-  const p = new Promise<T>((resolve, reject) => {
-    const onEvent = (arg: T): void => {
-      if (!accept(arg)) return;
-      cleanup();
-      resolve(arg);
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(new Error(`${what}: client error: ${err.message}`));
-    };
-    const onWarning = (err: Error): void => {
-      cleanup();
-      reject(new Error(`${what}: tracker warning: ${err.message}`));
-    };
-    cleanup = (): void => {
-      client.removeListener(event, onEvent as (arg: never) => void);
-      client.removeListener('error', onError as (arg: never) => void);
-      client.removeListener('warning', onWarning as (arg: never) => void);
-    };
-    client.on(event, onEvent as (arg: never) => void);
-    client.on('error', onError as (arg: never) => void);
-    client.on('warning', onWarning as (arg: never) => void);
-  });
-  return within(WAIT, what, p).finally(() => cleanup());
-}
-
-function destroy(client: TrackerClient): Promise<void> {
-  return within(WAIT, 'client.destroy', new Promise<void>((resolve) => client.destroy(() => resolve()))).catch(() => {});
-}
-
-interface Update { complete?: number; incomplete?: number; announce?: string }
-interface Scrape { complete?: number; incomplete?: number; downloaded?: number; announce?: string }
+import { destroyAll, makeClient, nextEvent, type Scrape, type TrackerClient, type Update } from '../helpers/real-client.js';
+import { WORKER_COUNTS, infoHash, startTestTracker, type TestTracker } from '../helpers/tracker.js';
 
 for (const workers of WORKER_COUNTS) {
   describe(`real client: bittorrent-tracker over UDP (workers=${workers})`, () => {
@@ -71,21 +18,13 @@ for (const workers of WORKER_COUNTS) {
       udpUrl = `udp://127.0.0.1:${port}`;
     });
     after(async () => {
-      for (const c of clients.splice(0)) await destroy(c);
+      await destroyAll(clients);
       await t?.stop();
     });
 
     const ih = infoHash(`udp-real-client-${workers}`).toString('hex');
     const make = (tag: string, port: number, left: number | (() => number)): TrackerClient => {
-      const c = new Client({
-        infoHash: ih,
-        peerId: peerId(tag, '-WW0210-'),
-        announce: [udpUrl],
-        port,
-        getAnnounceOpts: () => ({ uploaded: 0, downloaded: 0, left: typeof left === 'number' ? left : left() }),
-      });
-      c.on('error', () => {}); // surfaced through nextEvent; never an unhandled 'error'
-      c.on('warning', () => {});
+      const c = makeClient({ infoHash: ih, tag, announce: [udpUrl], port, left });
       clients.push(c);
       return c;
     };
@@ -139,7 +78,7 @@ for (const workers of WORKER_COUNTS) {
       seeder.stop();
       const ss = await seederStopped;
       assert.deepEqual([ss.complete, ss.incomplete], [0, 0]);
-      for (const c of clients.splice(0)) await destroy(c);
+      await destroyAll(clients);
       const probe = make('uprobe', 53003, 1000);
       const scraped = nextEvent<Scrape>(probe, 'scrape', 'probe scrape');
       probe.scrape();
