@@ -55,11 +55,6 @@ export class InlineDispatcher implements Dispatcher {
     return this.engine.remove(infoHash);
   }
 
-  /** Runs a reaper sweep now (tests, and shutdown hooks); returns peers reaped. */
-  reapNow(): number {
-    return this.engine.reap(Date.now());
-  }
-
   async close(): Promise<void> {
     clearInterval(this.reaper);
   }

@@ -82,11 +82,6 @@ export class WorkerDispatcher implements Dispatcher {
     }))));
   }
 
-  /** OS thread ids of the workers (for per-thread CPU accounting); 0 until ready. */
-  get threadIds(): number[] {
-    return this.threads.map((t) => t.tid);
-  }
-
   /** The Worker objects, for tests that kill one. */
   get workers(): Worker[] {
     return this.threads.map((t) => t.worker);

@@ -45,10 +45,6 @@ export class RecordSlots {
     return this.header[H_SEED]!;
   }
 
-  get maxRecords(): number {
-    return Math.floor(this.arena.maxByteLength / this.recordBytes) - 1;
-  }
-
   /** A zeroed record's slot, or 0 when the configured maximum is reached. */
   alloc(): number {
     const h = this.header;

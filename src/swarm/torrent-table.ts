@@ -137,10 +137,6 @@ export class TorrentTable {
     this.u32[slot * 16 + W_SNATCHES] = this.u32[slot * 16 + W_SNATCHES]! + 1;
   }
 
-  infoHash(slot: number): Buffer {
-    return Buffer.from(this.u8.subarray(slot * TORRENT_BYTES, slot * TORRENT_BYTES + 20));
-  }
-
   isLive(slot: number): boolean {
     return this.u32[slot * 16 + W_LIVE] === 1;
   }

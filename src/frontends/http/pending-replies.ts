@@ -53,8 +53,4 @@ export class PendingReplies {
     this.aborted[id] = 1;
   }
 
-  /** Every pending id (for failing them all when a worker dies or at shutdown). */
-  forEachPending(visit: (id: number) => void): void {
-    for (let id = 0; id < this.capacity; id++) if (this.responses[id] !== null) visit(id);
-  }
 }
