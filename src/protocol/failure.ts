@@ -14,6 +14,7 @@ export const ClientErrors = {
   swarmFull: 'tracker is full: peer table limit reached',
   busy: 'tracker busy, retry later',
   tooManyInfoHashes: 'too many info_hash values in one scrape',
+  internalError: 'internal error',
 } as const;
 
 /** Writes the whole failure body into `out` at `offset`; returns the offset after it. */

@@ -7,6 +7,7 @@ import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
 import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
+import { ThrottledErrorLog } from '../../log-throttle.js';
 import { redactQuery, type Log } from '../../log.js';
 import {
   ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REPLY_KIND, OFF_REQUEST_ID, OFF_SINK_ID, ReplyKind,
@@ -32,6 +33,9 @@ export class HttpFrontend implements ReplySink, VerdictSink {
   private readonly body: Buffer;
   private readonly sinkId: number;
   private bound: BoundSocket | null = null;
+  private readonly errors: ThrottledErrorLog;
+  /** The pending id the current handler took, so a fault does not leak it. */
+  private currentId = -1;
   /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
   private readonly parked: Buffer;
   private readonly jwtTag: number;
@@ -47,12 +51,28 @@ export class HttpFrontend implements ReplySink, VerdictSink {
     this.address = new ClientAddress(config.realIPHeader, config.allowIPSpoofing, config.dualStackedPeers);
     this.scrapeHashes = Buffer.alloc(config.maxScrapeInfoHashes * 20);
     this.body = Buffer.alloc(Math.max(4096, scrapeBodyBytes(config.maxScrapeInfoHashes)));
+    this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
     this.jwtTag = jwt === null ? -1 : jwt.register(this);
     this.infoHash = this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20);
     this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
-    this.app.get('/announce', (res, req) => this.onAnnounce(res, req));
-    this.app.get('/scrape', (res, req) => this.onScrape(res, req));
+    // A bug must cost one request an `internal error` answer, never the process (and its swarms).
+    this.app.get('/announce', (res, req) => {
+      this.currentId = -1;
+      try {
+        this.onAnnounce(res, req);
+      } catch (err) {
+        this.internalError(res, err);
+      }
+    });
+    this.app.get('/scrape', (res, req) => {
+      this.currentId = -1;
+      try {
+        this.onScrape(res, req);
+      } catch (err) {
+        this.internalError(res, err);
+      }
+    });
     this.app.any('/*', (res) => {
       this.stats.requestsHandled++;
       res.writeStatus('404 Not Found').end('404 page not found\n');
@@ -89,6 +109,7 @@ export class HttpFrontend implements ReplySink, VerdictSink {
     rec[OFF_REPLY_KIND] = this.parser.compact ? ReplyKind.HttpCompact : ReplyKind.HttpDict;
     const id = this.pending.add(res, startedAt);
     if (id < 0) return this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
+    this.currentId = id;
     if (this.jwt !== null) {
       const code = this.jwt.check(this.jwtTag, this.parser.jwt, this.infoHash, id);
       if (code === JWT_PENDING) {
@@ -147,6 +168,7 @@ export class HttpFrontend implements ReplySink, VerdictSink {
     if (n <= 0) return this.refuse(res, startedAt, ClientErrors.malformedRequest, n === 0 ? 'scrape without info_hash' : 'info_hash is not 20 bytes');
     const id = this.pending.add(res, startedAt);
     if (id < 0) return this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
+    this.currentId = id;
     this.pending.scrapeHashes[id] = this.scrapeHashes; // valid as long as the reply is synchronous
     this.inHandler = true;
     const accepted = this.dispatcher.scrape(this.sinkId, id, this.scrapeHashes, n);
@@ -158,6 +180,18 @@ export class HttpFrontend implements ReplySink, VerdictSink {
     if (this.pending.isPending(id)) {
       this.pending.scrapeHashes[id] = Buffer.from(this.scrapeHashes.subarray(0, n * 20)); // outlives this handler
       res.onAborted(() => this.pending.markAborted(id));
+    }
+  }
+
+  private internalError(res: HttpResponse, err: unknown): void {
+    this.inHandler = false;
+    this.stats.requestsErrored++;
+    this.errors.report('http', err);
+    if (this.currentId >= 0 && this.pending.isPending(this.currentId)) this.pending.take(this.currentId);
+    try {
+      res.end(this.body.subarray(0, putFailure(this.body, 0, ClientErrors.internalError)));
+    } catch {
+      // already answered before the fault: nothing more to send
     }
   }
 

@@ -7,6 +7,7 @@ import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
 import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
+import { ThrottledErrorLog } from '../../log-throttle.js';
 import type { Log } from '../../log.js';
 import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../../protocol/announce-request.js';
 import { parseUrlDataQuery, readUrlData } from '../../protocol/udp/bep41.js';
@@ -37,6 +38,7 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   private readonly parseOptions: AnnounceParseOptions;
   private readonly maxScrapeHashes: number;
   private readonly sinkId: number;
+  private readonly errors: ThrottledErrorLog;
   /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
   private readonly parked: Buffer;
   private readonly jwtTag: number;
@@ -49,6 +51,7 @@ export class UdpFrontend implements ReplySink, VerdictSink {
     private readonly stats: RequestStats, private readonly log: Log, private readonly jwt: JwtGate | null) {
     this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant, maxNumWant: config.maxNumWant };
     this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
+    this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
     this.jwtTag = jwt === null ? -1 : jwt.register(this);
     this.infoHash = this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20);
@@ -79,7 +82,14 @@ export class UdpFrontend implements ReplySink, VerdictSink {
       socket.bind(port, address, () => {
         socket.removeAllListeners('error');
         socket.on('error', (err) => this.log.info(`udp socket error: ${err.message}`));
-        socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+        socket.on('message', (msg, rinfo) => {
+          try {
+            this.onMessage(msg, rinfo);
+          } catch (err) { // a bug costs one datagram its answer, never the process
+            this.stats.requestsErrored++;
+            this.errors.report('udp', err);
+          }
+        });
         this.socket = socket;
         resolve(socket.address().port);
       });

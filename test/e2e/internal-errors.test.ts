@@ -1,0 +1,52 @@
+// A bug in the swarm must cost one request an answer, not the process: the frontends answer
+// `internal error` (HTTP) or nothing (UDP), count it, and keep serving.
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { after, before, describe, test } from 'node:test';
+import type { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { announce, announceParams, announceUrl, getJson, infoHash, peerId, startTestTracker, WORKER_COUNTS, type TestTracker } from '../helpers/tracker.js';
+
+for (const workers of WORKER_COUNTS) {
+  describe(`internal errors (workers=${workers})`, () => {
+    let t: TestTracker;
+    before(async () => {
+      t = await startTestTracker({ workers, udpListenAddr: '127.0.0.1:0' });
+    });
+    after(async () => { await t.stop(); });
+
+    test('an exception inside an announce answers `internal error`, is counted, and the tracker keeps serving', async () => {
+      const d = t.tracker.dispatcher as Dispatcher & { announce: Dispatcher['announce'] };
+      const real = d.announce.bind(d);
+      d.announce = () => { throw new Error('injected fault'); };
+      try {
+        const before = await getJson(`${t.apiUrl}/stats`);
+        const r = await announce(announceUrl(t.httpUrl, announceParams(infoHash('fault'), peerId('f1'), { ip: '10.9.9.1' })));
+        assert.equal(r.d['failure reason'] !== undefined && Buffer.from(r.d['failure reason'] as Uint8Array).toString(), 'internal error');
+        const s = await getJson(`${t.apiUrl}/stats`);
+        assert.equal((s.requestsErrored as number) - (before.requestsErrored as number), 1);
+
+        // UDP: a connect works (no dispatcher), an announce faults without a crash.
+        const sock = createSocket('udp4');
+        const reply = await new Promise<Buffer>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no UDP reply')), 2000);
+          sock.once('message', (m) => { clearTimeout(timer); resolve(m); });
+          const c = Buffer.alloc(16);
+          c.writeUInt32BE(0x417, 0); c.writeUInt32BE(0x27101980, 4); c.writeUInt32BE(0, 8); c.writeUInt32BE(5, 12);
+          sock.send(c, t.tracker.ports.udp!, '127.0.0.1');
+        });
+        const a = Buffer.alloc(98);
+        reply.copy(a, 0, 8, 16);
+        a.writeUInt32BE(1, 8); a.writeUInt32BE(6, 12); a.fill(1, 16, 56); a.writeInt32BE(-1, 92); a.writeUInt16BE(6881, 96);
+        sock.send(a, t.tracker.ports.udp!, '127.0.0.1');
+        await new Promise((r) => setTimeout(r, 200));
+        sock.close();
+        const s2 = await getJson(`${t.apiUrl}/stats`);
+        assert.equal((s2.requestsErrored as number) - (s.requestsErrored as number), 1);
+      } finally {
+        d.announce = real;
+      }
+      const ok = await announce(announceUrl(t.httpUrl, announceParams(infoHash('fault'), peerId('f2'), { ip: '10.9.9.2' })));
+      assert.equal(ok.d['failure reason'], undefined);
+    });
+  });
+}
