@@ -40,20 +40,11 @@ function hmacVariant(): Variant {
   };
 }
 
-// --- B: HalfSipHash-2-4-64 with one static 64-bit key over (window, ip) ------------------------------
-function halfSipStaticVariant(): Variant {
-  const k = randomBytes(8);
-  const k0 = k.readInt32LE(0);
-  const k1 = k.readInt32LE(4);
-  const msg = new Uint8Array(20);
-  const tag = new Uint32Array(2);
-  function mac(window: number, addr: Uint8Array): void {
-    msg[0] = window >>> 24; msg[1] = window >>> 16; msg[2] = window >>> 8; msg[3] = window;
-    for (let i = 0; i < addr.length; i++) msg[4 + i] = addr[i]!;
-    halfSipHash64(k0, k1, msg, 0, 4 + addr.length, tag);
-  }
+// Variants B and C share the ID layout: a 16-bit window number, then 48 bits of the MAC `mac` leaves
+// in `tag` for (window, ip); they differ only in the MAC.
+function windowedTagVariant(name: string, mac: (window: number, addr: Uint8Array) => void, tag: Uint32Array): Variant {
   return {
-    name: 'HalfSipHash-2-4-64, static key',
+    name,
     write(out, addr, nowMs) {
       const w = Math.floor(nowMs / 60_000);
       mac(w, addr);
@@ -71,6 +62,21 @@ function halfSipStaticVariant(): Variant {
       return ((g0 ^ tag[0]!) | ((g1 ^ tag[1]!) & 0xffff)) === 0;
     },
   };
+}
+
+// --- B: HalfSipHash-2-4-64 with one static 64-bit key over (window, ip) ------------------------------
+function halfSipStaticVariant(): Variant {
+  const k = randomBytes(8);
+  const k0 = k.readInt32LE(0);
+  const k1 = k.readInt32LE(4);
+  const msg = new Uint8Array(20);
+  const tag = new Uint32Array(2);
+  function mac(window: number, addr: Uint8Array): void {
+    msg[0] = window >>> 24; msg[1] = window >>> 16; msg[2] = window >>> 8; msg[3] = window;
+    for (let i = 0; i < addr.length; i++) msg[4 + i] = addr[i]!;
+    halfSipHash64(k0, k1, msg, 0, 4 + addr.length, tag);
+  }
+  return windowedTagVariant('HalfSipHash-2-4-64, static key', mac, tag);
 }
 
 // --- C: SipHash-2-4-64 (128-bit key) with 64-bit words emulated as (hi, lo) int32 pairs ------------
@@ -139,25 +145,7 @@ function sipHashVariant(): Variant {
     for (let i = 0; i < addr.length; i++) msg[4 + i] = addr[i]!;
     sipHash24(key, msg, 4 + addr.length, tag);
   }
-  return {
-    name: 'SipHash-2-4-64 (emulated 64-bit)',
-    write(out, addr, nowMs) {
-      const w = Math.floor(nowMs / 60_000);
-      mac(w, addr);
-      out[0] = w >>> 8; out[1] = w;
-      out.writeUInt32LE(tag[0]!, 2);
-      out.writeUInt16LE(tag[1]! & 0xffff, 6);
-    },
-    verify(pkt, addr, nowMs) {
-      const cur = Math.floor(nowMs / 60_000);
-      const age = (cur - ((pkt[0]! << 8) | pkt[1]!)) & 0xffff;
-      if (age > 1) return false;
-      mac(cur - age, addr);
-      const g0 = pkt[2]! | (pkt[3]! << 8) | (pkt[4]! << 16) | (pkt[5]! << 24);
-      const g1 = pkt[6]! | (pkt[7]! << 8);
-      return ((g0 ^ tag[0]!) | ((g1 ^ tag[1]!) & 0xffff)) === 0;
-    },
-  };
+  return windowedTagVariant('SipHash-2-4-64 (emulated 64-bit)', mac, tag);
 }
 
 // --- D: what connection-id.ts ships --------------------------------------------------------------
