@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareFiles } from './compare.js';
 import { hasTaskset, pinSelf } from './env/pinning.js';
+import { chooseUdpGenerator } from './load/generators.js';
 import { gitInfo, machineInfo } from './machine.js';
 import { helpText, parseOptions, UsageError, type Options } from './options.js';
 import { ceilingLines, consoleTable, HEADERS, rowsOf, sweepTable, type SweepCell } from './report.js';
@@ -54,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return usage(err instanceof Error ? err.message : String(err));
   }
+  const udp = chooseUdpGenerator(opts.udpGenerator);
+  if (udp.error !== null) return usage(udp.error);
   if (opts.loadCpus !== null) pinSelf(opts.loadCpus);
 
   const started = new Date();
@@ -61,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const name = opts.name ?? (opts.sweep !== null ? `sweep-${opts.sweepScenario}` : opts.smoke ? 'smoke'
     : opts.scenarios === null ? 'suite' : opts.scenarios.join('+'));
   const base = reserveBase(dir, name);
-  const generator = generatorOptions(opts);
+  const generator = generatorOptions(opts, udp.kind);
   let standardPaths: () => string[] = () => [];
   const ceilings = new Ceilings(opts, generator, () => standardPaths());
   const histograms = histogramWriter(dir, base);
@@ -69,15 +72,16 @@ async function main(argv: string[]): Promise<number> {
 
   process.stderr.write(`hayate bench: ${names.join(', ')}${opts.sweep !== null ? ' (sweep)' : ''}\n` +
     `  ${machine.cpuModel}, ${machine.cores} cores; node ${machine.node}; git ${git.commit}; ` +
-    `server CPUs ${opts.serverCpus ?? 'any'}, load CPUs ${opts.loadCpus ?? 'any'}; ` +
+    `server CPUs ${opts.serverCpus ?? 'any'}, load CPUs ${opts.loadCpus ?? 'any'}; UDP generator ${udp.kind}; ` +
     `${opts.target === null ? `hayate ${mainJs}` : `target ${opts.target}`}\n`);
+  if (udp.note !== null) process.stderr.write(`  ${udp.note}\n`);
 
   const load1 = loadavg()[0]!;
   if (load1 > 0.3 * machine.cores) {
     process.stderr.write(`  warning: load average ${load1.toFixed(2)} on ${machine.cores} cores: other work is running; figures will be disturbed\n`);
   }
   const targets = makeTargets(opts, mainJs);
-  const report = reportSkeleton(opts, name, started, machine, git, targets, null);
+  const report = reportSkeleton(opts, name, started, machine, git, targets, null, udp.kind);
   const contexts: RunContext[] = [];
   try {
     if (opts.sweep === null) {
@@ -119,7 +123,13 @@ async function main(argv: string[]): Promise<number> {
   const bound = Object.entries(report.scenarios).filter(([, r]) => r.generatorBound === true).map(([n]) => n);
   if (bound.length > 0) {
     out.push('', `generator-bound (>= 90% of the ceiling: the tracker may be faster than shown): ${bound.join(', ')}`);
-    if (opts.generator === 'autocannon' && machine.wrk !== null) out.push('  try --generator wrk (installed here) and/or --threads N with spare cores');
+    const udpBound = bound.some((n) => report.scenarios[n]!.protocol === 'udp');
+    if (bound.some((n) => report.scenarios[n]!.protocol !== 'udp') && opts.generator === 'autocannon' && machine.wrk !== null) {
+      out.push('  try --generator wrk (installed here) and/or --threads N with spare cores');
+    }
+    if (udpBound) {
+      out.push(udp.kind === 'node' ? '  UDP: try --udp-generator native (needs a C compiler: cc or gcc)' : '  UDP: try --udp-threads N with spare load CPUs');
+    }
   }
   out.push('', `results: ${files.json}`, `         ${files.md}`, `took ${report.wallSec} s`, '');
   process.stdout.write(out.join('\n'));

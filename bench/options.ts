@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench` (node build/bench/cli.js): parsing, validation, defaults (the
 // standard suite and the --smoke sizes), and the --help text. Unknown options are an error.
-import type { GeneratorKind } from './load/generators.js';
+import type { GeneratorKind, UdpGeneratorKind } from './load/generators.js';
 
 export interface Options {
   help: boolean;
@@ -12,6 +12,7 @@ export interface Options {
   threads: number;
   wrkThreads: number;
   timeoutSec: number;
+  udpGenerator: UdpGeneratorKind | null;  // null: native where it compiles, else node
   udpThreads: number;
   udpSockets: number;
   udpWindow: number;
@@ -64,7 +65,8 @@ const SPECS: Spec[] = [
   { flag: 'threads', arg: 'N', help: 'generator threads for autocannon and the new-connection loop (default 1)' },
   { flag: 'wrk-threads', arg: 'N', help: 'wrk -t (default 1)' },
   { flag: 'timeout', arg: 'S', help: 'HTTP request timeout (default 5)' },
-  { flag: 'udp-threads', arg: 'N', help: 'UDP generator threads (default 1)' },
+  { flag: 'udp-generator', arg: 'native|node', help: 'UDP generator: C (recvmmsg/sendmmsg, built with cc into build/native) or node:dgram (default native when a C compiler builds it, else node)' },
+  { flag: 'udp-threads', arg: 'N', help: 'UDP generator threads (native: pthreads; node: worker threads) (default 1)' },
   { flag: 'udp-sockets', arg: 'N', help: 'UDP sockets (simulated clients) per thread (default 4)' },
   { flag: 'udp-window', arg: 'N', help: 'UDP requests in flight per socket, 1..256 (default 64)' },
   { flag: 'udp-timeout', arg: 'MS', help: 'UDP reply timeout (default 1000)' },
@@ -177,6 +179,8 @@ export function parseOptions(argv: string[]): Options {
     if (v !== null && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw new UsageError(`--${f}: expected a CPU list such as 0 or 0,1 or 0-3, got "${v}"`);
     return v;
   };
+  const udpGenerator = str('udp-generator');
+  if (udpGenerator !== null && udpGenerator !== 'native' && udpGenerator !== 'node') throw new UsageError(`--udp-generator: native or node, got "${udpGenerator}"`);
   const udpWindow = int('udp-window', 64);
   if (udpWindow > 256) throw new UsageError('--udp-window: at most 256');
 
@@ -190,6 +194,7 @@ export function parseOptions(argv: string[]): Options {
     threads: int('threads', 1),
     wrkThreads: int('wrk-threads', 1),
     timeoutSec: numOpt('timeout', 5, 0.1),
+    udpGenerator,
     udpThreads: int('udp-threads', 1),
     udpSockets: int('udp-sockets', smoke ? 2 : 4),
     udpWindow: smoke && str('udp-window') === null ? 8 : udpWindow,
@@ -251,6 +256,7 @@ export function helpText(scenarioLines: string[]): string {
     'examples:',
     '  npm run bench -- --server-cpus 0 --load-cpus 1',
     '  npm run bench -- --scenarios http-announce,udp-announce --generator wrk --duration 15',
+    '  npm run bench -- --scenarios udp-announce --udp-generator node     # the node:dgram UDP generator',
     '  npm run bench -- --sweep workers=0,1,2 shards=1,16,64 --duration 5',
     '  npm run bench -- --scenarios memory',
     '  npm run bench -- --target 127.0.0.1:6881 --udp-target 127.0.0.1:6882 --api-target 127.0.0.1:6880',

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Targets, SkipScenario, type TrackerConfig, BENCH_CONFIG } from './env/targets.js';
-import type { GeneratorOptions } from './load/generators.js';
+import type { GeneratorOptions, UdpGeneratorKind } from './load/generators.js';
 import type { GitInfo, MachineInfo } from './machine.js';
 import type { Options } from './options.js';
 import type { RunReport } from './report.js';
@@ -12,8 +12,9 @@ import { scenarioByName } from './scenarios/registry.js';
 import { emptyResult, limitText, type ScenarioResult } from './scenarios/result.js';
 import { TrackerFailure } from './scenarios/scenario.js';
 
-export function generatorOptions(opts: Options): GeneratorOptions {
-  return { kind: opts.generator, threads: opts.threads, wrkThreads: opts.wrkThreads, timeoutSec: opts.timeoutSec };
+/** `udp`: the UDP generator chosen at start (chooseUdpGenerator). */
+export function generatorOptions(opts: Options, udp: UdpGeneratorKind): GeneratorOptions {
+  return { kind: opts.generator, threads: opts.threads, wrkThreads: opts.wrkThreads, timeoutSec: opts.timeoutSec, udp };
 }
 
 /** --tracker-config, then --workers / --shards, on top of the bench's defaults (targets.ts). */
@@ -85,7 +86,7 @@ export async function runScenarios(ctx: RunContext, names: string[], keyOf: (nam
 }
 
 export function reportSkeleton(opts: Options, name: string, started: Date, machine: MachineInfo, git: GitInfo,
-  targets: Targets, trackerConfig: TrackerConfig | null): RunReport {
+  targets: Targets, trackerConfig: TrackerConfig | null, udpGenerator: UdpGeneratorKind): RunReport {
   const ext = opts.target !== null;
   return {
     schema: 'hayate-bench/1',
@@ -98,7 +99,7 @@ export function reportSkeleton(opts: Options, name: string, started: Date, machi
     command: process.argv.slice(2),
     options: {
       durationSec: opts.durationSec, connections: opts.connections, generator: opts.generator, threads: opts.threads,
-      wrkThreads: opts.wrkThreads, timeoutSec: opts.timeoutSec, udpThreads: opts.udpThreads, udpSockets: opts.udpSockets,
+      wrkThreads: opts.wrkThreads, timeoutSec: opts.timeoutSec, udpGenerator, udpThreads: opts.udpThreads, udpSockets: opts.udpSockets,
       udpWindow: opts.udpWindow, udpTimeoutMs: opts.udpTimeoutMs, poolTorrents: opts.poolTorrents, poolPeers: opts.poolPeers,
       torrents: opts.torrents, zipfS: opts.zipfS, sequence: opts.sequence, heavyPeers: opts.heavyPeers, heavyNumwant: opts.heavyNumwant,
       memoryPeers: opts.memoryPeers, jwtColdTokens: opts.jwtColdTokens, warmupSec: opts.warmupSec,

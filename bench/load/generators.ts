@@ -2,20 +2,24 @@
 // idea as autocannon's own `workers` option, but keeping per-request microsecond latencies) or wrk when
 // asked for and installed. New connection per request: our node:net loop. Once-only lists (JWT cold
 // tokens, swarm preloads) always go through autocannon, which can stop after an exact count.
-// UDP: our dgram generator on `udpThreads` threads.
+// UDP: the native generator (bench/native/udp-load.c, recvmmsg/sendmmsg; `udpThreads` pthreads) when it
+// was chosen (the default where it compiles), else our node:dgram generator on `udpThreads` worker threads.
 import type { SwarmFill } from '../workload/paths.js';
 import type { Progress } from './progress.js';
 import { runThreads } from './threads.js';
 import type { HttpTask, LoadResult, PathSource, UdpAction, UdpTask } from './types.js';
+import { describeNativeUdp, nativeUdpBuild, runNativeUdp } from './udp-native.js';
 import { runWrk } from './wrk.js';
 
 export type GeneratorKind = 'autocannon' | 'wrk';
+export type UdpGeneratorKind = 'native' | 'node';
 
 export interface GeneratorOptions {
   kind: GeneratorKind;
   threads: number;        // autocannon / new-connection generator threads
   wrkThreads: number;
   timeoutSec: number;
+  udp: UdpGeneratorKind;  // resolved once at start (chooseUdpGenerator): 'native' only when it compiled
 }
 
 export interface HttpLoad {
@@ -90,11 +94,33 @@ export interface UdpLoad {
   hashesPerScrape: number;
 }
 
-export function describeUdpGenerator(load: Pick<UdpLoad, 'threads' | 'sockets' | 'window'>): string {
+export function describeUdpGenerator(g: Pick<GeneratorOptions, 'udp'>, load: Pick<UdpLoad, 'threads' | 'sockets' | 'window'>): string {
+  if (g.udp === 'native') return describeNativeUdp(load);
   return `node:dgram (${load.threads} thread${load.threads > 1 ? 's' : ''} x ${load.sockets} sockets x ${load.window} in flight)`;
 }
 
-export async function runUdpLoad(load: UdpLoad, progress: Progress | null): Promise<LoadResult> {
+export interface UdpGeneratorChoice {
+  kind: UdpGeneratorKind;
+  /** Why the default fell back to node:dgram (printed once); an explicit 'native' that failed: error. */
+  note: string | null;
+  error: string | null;
+}
+
+/** `requested` null: native when it builds here, else node. */
+export function chooseUdpGenerator(requested: UdpGeneratorKind | null): UdpGeneratorChoice {
+  if (requested === 'node') return { kind: 'node', note: null, error: null };
+  const build = nativeUdpBuild();
+  if (build.ok) return { kind: 'native', note: null, error: null };
+  if (requested === 'native') return { kind: 'native', note: null, error: `--udp-generator native: ${build.reason}` };
+  return { kind: 'node', note: `UDP generator: node:dgram (the native one is unavailable: ${build.reason})`, error: null };
+}
+
+export async function runUdpLoad(g: Pick<GeneratorOptions, 'udp'>, load: UdpLoad, progress: Progress | null): Promise<LoadResult> {
+  if (g.udp === 'native') {
+    const build = nativeUdpBuild();
+    if (!build.ok) throw new Error(`native UDP generator: ${build.reason}`);
+    return runNativeUdp(build.binary, load, progress);
+  }
   const tasks: UdpTask[] = [];
   let first = 0;
   for (let i = 0; i < load.threads; i++) {
@@ -107,5 +133,5 @@ export async function runUdpLoad(load: UdpLoad, progress: Progress | null): Prom
     });
     first += share;
   }
-  return runThreads(tasks, describeUdpGenerator(load), progress);
+  return runThreads(tasks, describeUdpGenerator(g, load), progress);
 }

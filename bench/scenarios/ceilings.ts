@@ -41,7 +41,8 @@ export class Ceilings {
 
   async udp(scenario: string, desc: string, load: UdpLoad): Promise<CeilingRef | null> {
     const key = `${scenario}: ${desc}`;
-    return this.measure(key, 'udp', (port, seconds, progress) => runUdpLoad({
+    // The scenario's UDP generator (native or node:dgram), as this.generator.udp says.
+    return this.measure(key, 'udp', (port, seconds, progress) => runUdpLoad(this.generator, {
       ...load, host: '127.0.0.1', port, durationSec: seconds, action: 'announce', once: false,
       count: Math.min(load.count, 10_000),
     }, progress));

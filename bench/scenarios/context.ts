@@ -16,7 +16,7 @@ import type { Options } from '../options.js';
 import { fillAnnounces } from '../workload/pools.js';
 import type { SwarmFill } from '../workload/paths.js';
 import type { Ceilings } from './ceilings.js';
-import { emptyResult, GENERATOR_BOUND_SHARE, limitOf, type CeilingRef, type ScenarioResult } from './result.js';
+import { emptyResult, GENERATOR_BOUND_SHARE, generatorBoundOf, limitOf, type CeilingRef, type ScenarioResult } from './result.js';
 
 export interface Histograms {
   /** Writes a histogram's percentile distribution; returns the file name (relative to the results). */
@@ -79,7 +79,7 @@ export class RunContext {
   async preloadUdp(load: UdpLoad, label: string, expected: number): Promise<LoadResult> {
     const progress = new Progress(label, load.durationSec, expected);
     try {
-      return await runUdpLoad(load, progress);
+      return await runUdpLoad(this.generator, load, progress);
     } finally {
       progress.end();
     }
@@ -96,9 +96,9 @@ export class RunContext {
 
   async measureUdp(name: string, target: Target, load: Omit<UdpLoad, 'host' | 'port'>): Promise<ScenarioResult> {
     const full: UdpLoad = { ...load, host: target.udpHost, port: target.udpPort! };
-    const ceiling = await this.ceilings.udp(name, describeUdpGenerator(full), full);
+    const ceiling = await this.ceilings.udp(name, describeUdpGenerator(this.generator, full), full);
     return this.measure(name, target, 'udp', ceiling, load.threads * load.sockets * load.window, load.durationSec,
-      load.once ? load.count : 0, (p) => runUdpLoad(full, p));
+      load.once ? load.count : 0, (p) => runUdpLoad(this.generator, full, p));
   }
 
   private async measure(name: string, target: Target, protocol: 'http' | 'udp', ceiling: CeilingRef | null,
@@ -142,7 +142,6 @@ export class RunContext {
     r.histogramFile = this.histograms.write(name, percentileDistribution(load.histogram));
     r.notes.push(...load.notes);
     r.ceiling = ceiling;
-    r.generatorBound = ceiling === null ? null : r.reqPerSec >= GENERATOR_BOUND_SHARE * ceiling.reqPerSec;
     const cores = availableParallelism();
     r.generatorCpu = { cpuSec: round(genSec, 3), utilisation: round(genSec / wallSec / cpuCount(this.opts.loadCpus, cores), 3) };
     // A side is saturated when its CPUs are, or when one of its threads is (a Node event loop).
@@ -150,6 +149,10 @@ export class RunContext {
     if (genThreadsBefore !== null && genThreadsAfter !== null) {
       const u = cpuUsage(process.pid, genThreadsBefore, genThreadsAfter);
       genShare = Math.max(genShare, (u.busiestThreads[0]?.cpuSec ?? 0) / wallSec, u.mainThreadSec / wallSec);
+    }
+    r.generatorBound = generatorBoundOf(r.reqPerSec, ceiling, genShare);
+    if (ceiling !== null && !r.generatorBound && r.reqPerSec >= GENERATOR_BOUND_SHARE * ceiling.reqPerSec) {
+      r.notes.push('near a ceiling the responder set (not the generator), generator not saturated: not generator-bound');
     }
     let serverShare: number | null = null;
     if (cpuBefore !== null && cpuAfter !== null) {

@@ -85,6 +85,21 @@ export const GENERATOR_BOUND_SHARE = 0.9;
 /** At or above this share of its CPUs, a side counts as saturated. */
 export const SATURATED_SHARE = 0.9;
 
+/**
+ * Whether a result measures the generator: it reached GENERATOR_BOUND_SHARE of the ceiling, and the
+ * generator could have been the limit. A ceiling set by the responder alone (responder saturated, the
+ * generator not) is only a floor of the generator's capacity: the native UDP generator against the node
+ * responder, say, whose cost per packet is about a tracker's. Then a result beside it counts as
+ * generator-bound only when the generator was saturated during the load itself (`generatorShare`).
+ */
+export function generatorBoundOf(reqPerSec: number, ceiling: CeilingRef | null, generatorShare: number): boolean | null {
+  if (ceiling === null) return null;
+  if (reqPerSec < GENERATOR_BOUND_SHARE * ceiling.reqPerSec) return false;
+  const responderOnly = ceiling.responderCpu !== null && ceiling.responderCpu >= SATURATED_SHARE &&
+    ceiling.generatorCpu !== null && ceiling.generatorCpu < SATURATED_SHARE;
+  return !responderOnly || generatorShare >= SATURATED_SHARE;
+}
+
 /** `machineShare`: both sides' CPU over all cores when they share them (no pinning), else null;
  *  `othersShare`: other processes' CPU over all cores. */
 export function limitOf(serverShare: number | null, generatorShare: number | null, machineShare: number | null = null,
