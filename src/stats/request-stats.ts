@@ -11,6 +11,7 @@ export class RequestStats {
   trackerAnnounces = 0;
   trackerScrapes = 0;
   udpPacketsBad = 0;     // UDP datagrams dropped or answered with an error
+  udpRepliesDropped = 0; // UDP replies dropped because too many sends were already queued (kernel buffer full)
   readonly httpLatency = new LatencyHistogram();
   readonly udpLatency = new LatencyHistogram();
 }

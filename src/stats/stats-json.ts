@@ -31,6 +31,7 @@ export function statsObject(req: RequestStats, swarm: SwarmStatsReader, mem: Mem
     // Ours, beyond v1:
     announcesRefusedFull: s.refusedFull,
     udpPacketsBad: req.udpPacketsBad,
+    udpRepliesDropped: req.udpRepliesDropped,
     requestsRefusedBusy: dispatch.refusedCount,
     requestsFailedWorkerDied: dispatch.failedInFlight,
     workerRestarts: dispatch.restarts,

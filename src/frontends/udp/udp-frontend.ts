@@ -2,6 +2,7 @@
 // time window; nothing but a connect reply (16 bytes, the size of the request) or an error no larger
 // than the request ever goes to an address that has not proven it receives our packets.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
 import type { ClientWhitelist } from '../../auth/client-whitelist.js';
 import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
 import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
@@ -24,8 +25,16 @@ import { writeConnectReply, writeErrorReply, writeScrapeReply } from '../../prot
 import type { RequestStats } from '../../stats/request-stats.js';
 import { bindHost } from '../listen.js';
 import { PendingDatagrams } from './pending-datagrams.js';
+import { MAX_DATAGRAM_BYTES, ReplyRing } from './reply-ring.js';
 
 const MAX_IN_FLIGHT = 65_536;
+/** Peers that fit one reply datagram even at 18 bytes each (IPv6), whatever maxNumWant says. */
+const MAX_PEERS_PER_DATAGRAM = Math.floor((MAX_DATAGRAM_BYTES - 20) / 18);
+/**
+ * Bytes node:dgram may hold queued (the kernel's send buffer was full) before replies are dropped:
+ * libuv's send queue has no bound of its own.
+ */
+const MAX_QUEUED_SEND_BYTES = 8 << 20;
 
 export class UdpFrontend implements ReplySink, VerdictSink {
   private socket: Socket | null = null;
@@ -34,6 +43,9 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
   private readonly scratch = Buffer.alloc(2048);
   private readonly txBytes = Buffer.alloc(4);
+  private readonly ring = new ReplyRing();
+  /** The destination node:dgram is about to resolve: an address literal from a received datagram. */
+  private sendingTo = '';
   private readonly pending = new PendingDatagrams(MAX_IN_FLIGHT);
   private readonly parseOptions: AnnounceParseOptions;
   private readonly maxScrapeHashes: number;
@@ -49,7 +61,8 @@ export class UdpFrontend implements ReplySink, VerdictSink {
 
   constructor(config: Config, private readonly dispatcher: Dispatcher, private readonly whitelist: ClientWhitelist,
     private readonly stats: RequestStats, private readonly log: Log, private readonly jwt: JwtGate | null) {
-    this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant, maxNumWant: config.maxNumWant };
+    this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant,
+      maxNumWant: Math.min(config.maxNumWant, MAX_PEERS_PER_DATAGRAM) };
     this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
     this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
@@ -73,7 +86,7 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   }
 
   private bind(type: 'udp4' | 'udp6', address: string, port: number, configured: string): Promise<number> {
-    const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: this.lookup });
     return new Promise((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();
@@ -189,12 +202,40 @@ export class UdpFrontend implements ReplySink, VerdictSink {
     if (n > 0) this.send(this.scratch, n, rinfo.port, rinfo.address);
   }
 
-  /** node:dgram may send after this returns, so the bytes are copied out of the reused buffer. */
+  /**
+   * node:dgram resolves every destination through `lookup` (by default dns.lookup, which answers an
+   * address literal a tick later, through a closure and a nextTick per datagram). Replies go to the
+   * literal a datagram came from, so that one is answered at once; anything else (a host name to bind)
+   * still goes to dns.lookup.
+   */
+  private readonly lookup = (host: string, family: unknown, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void => {
+    if (host === this.sendingTo && host !== '') cb(null, host, host.includes(':') ? 6 : 4);
+    else dnsLookup(host, family as number, cb);
+  };
+
+  /**
+   * Sends `bytes[0, length)`. node:dgram keeps a reference to the buffer when it has to queue the
+   * datagram, so the bytes go through the reply ring (or a copy while a queue exists, see ReplyRing);
+   * past MAX_QUEUED_SEND_BYTES queued the reply is dropped and counted.
+   */
   private send(bytes: Uint8Array, length: number, port: number, address: string): void {
-    if (this.socket === null) return;
-    const copy = Buffer.allocUnsafe(length);
-    copy.set(bytes.subarray(0, length));
-    this.socket.send(copy, port, address);
+    const s = this.socket;
+    if (s === null) return;
+    const queued = s.getSendQueueSize();
+    if (queued > MAX_QUEUED_SEND_BYTES) {
+      this.stats.udpRepliesDropped++;
+      return;
+    }
+    this.sendingTo = address;
+    if (queued === 0) {
+      const at = this.ring.put(bytes, length);
+      s.send(this.ring.bytes, at, length, port, address);
+    } else {
+      const copy = Buffer.allocUnsafe(length);
+      copy.set(length === bytes.length ? bytes : bytes.subarray(0, length));
+      s.send(copy, port, address);
+    }
+    this.sendingTo = '';
   }
 
   // ReplySink
