@@ -1,4 +1,5 @@
-// --compare A.json B.json: B relative to A per scenario (req/s, p99 and server-CPU-per-request ratios). A
+// --compare A.json B.json: B relative to A per scenario (req/s, p99 and server-CPU-per-request ratios;
+// for duels, the median ratio B/A of the duel instead of req/s). A
 // throughput drop or CPU-per-request rise beyond --noise percent, or a p99 rise beyond twice that, is
 // flagged as a regression; results measured at their
 // generator ceiling, or on different machines, are called out because their ratios mean little.
@@ -29,13 +30,19 @@ export function compareFiles(fileA: string, fileB: string, noisePct: number): Co
       rows.push({ scenario: name, cells: ['', '', '', '', '', '', '', `only comparable when ok in both (A: ${ra?.status ?? 'absent'}, B: ${rb?.status ?? 'absent'})`] });
       continue;
     }
-    const rps = ra.reqPerSec > 0 ? rb.reqPerSec / ra.reqPerSec : NaN;
+    // A duel's req/s is its share of a core split with the other side: its median ratio B/A of req per
+    // CPU-second is the figure that compares across runs.
+    const ratioA = ra.duel?.ratioMedian ?? null;
+    const ratioB = rb.duel?.ratioMedian ?? null;
+    const duel = ratioA !== null && ratioB !== null;
+    const what = duel ? 'duel ratio' : 'req/s';
+    const rps = duel ? (ratioA > 0 ? ratioB / ratioA : NaN) : ra.reqPerSec > 0 ? rb.reqPerSec / ra.reqPerSec : NaN;
     const p99 = ra.latencyUs.p99 > 0 ? rb.latencyUs.p99 / ra.latencyUs.p99 : NaN;
     // Server CPU per request, B relative to A (> 1: costlier): still meaningful when generator-bound.
     const cost = ra.reqPerCpuSec !== null && rb.reqPerCpuSec !== null && rb.reqPerCpuSec > 0 ? ra.reqPerCpuSec / rb.reqPerCpuSec : NaN;
     const flags: string[] = [];
-    if (rps < 1 - noisePct / 100) flags.push(`REGRESSION: req/s -${((1 - rps) * 100).toFixed(1)}%`);
-    else if (rps > 1 + noisePct / 100) flags.push(`improved: req/s +${((rps - 1) * 100).toFixed(1)}%`);
+    if (rps < 1 - noisePct / 100) flags.push(`REGRESSION: ${what} -${((1 - rps) * 100).toFixed(1)}%`);
+    else if (rps > 1 + noisePct / 100) flags.push(`improved: ${what} +${((rps - 1) * 100).toFixed(1)}%`);
     if (p99 > 1 + (2 * noisePct) / 100) flags.push(`REGRESSION: p99 +${((p99 - 1) * 100).toFixed(0)}%`);
     if (cost > 1 + noisePct / 100) flags.push(`REGRESSION: server CPU per request +${((cost - 1) * 100).toFixed(1)}%`);
     if (flags.some((f) => f.startsWith('REGRESSION'))) regressions++;
@@ -44,7 +51,8 @@ export function compareFiles(fileA: string, fileB: string, noisePct: number): Co
     rows.push({
       scenario: name,
       cells: [
-        Math.round(ra.reqPerSec).toLocaleString('en-US'), Math.round(rb.reqPerSec).toLocaleString('en-US'), rps.toFixed(3),
+        duel ? `ratio ${ratioA.toFixed(3)}` : Math.round(ra.reqPerSec).toLocaleString('en-US'),
+        duel ? `ratio ${ratioB.toFixed(3)}` : Math.round(rb.reqPerSec).toLocaleString('en-US'), rps.toFixed(3),
         (ra.latencyUs.p99 / 1000).toFixed(2), (rb.latencyUs.p99 / 1000).toFixed(2), p99.toFixed(3),
         Number.isNaN(cost) ? '-' : cost.toFixed(3), flags.join('; '),
       ],

@@ -26,6 +26,8 @@ export interface Options {
   heavyNumwant: number;
   memoryPeers: number;
   jwtColdTokens: number;
+  duelRounds: number;           // rounds of each duel scenario (udp-duel, http-duel, jwt-duel)
+  duelSec: number;              // seconds of each duel round
   warmupSec: number;
   ceilingSec: number;
   ceilings: boolean;
@@ -79,6 +81,8 @@ const SPECS: Spec[] = [
   { flag: 'heavy-numwant', arg: 'N', help: 'numwant of the heavy-swarm announces (default 50; 9 matches http-announce answer sizes)' },
   { flag: 'memory-peers', arg: 'N', help: 'peers loaded by the memory scenario, 10 per torrent (default 1000000)' },
   { flag: 'jwt-cold-tokens', arg: 'N', help: 'distinct tokens minted for jwt-cold; bounds its request count (default 8000)' },
+  { flag: 'duel-rounds', arg: 'N', help: 'rounds of each duel scenario, 1..100 (default 5; smoke 2)' },
+  { flag: 'duel-sec', arg: 'S', help: 'seconds of each duel round, both sides loaded at once (default duration/2, at least 3; smoke 1)' },
   { flag: 'warmup', arg: 'S', help: 'longest warm-up pass before measuring (default 3)' },
   { flag: 'ceiling-duration', arg: 'S', help: 'seconds of each generator-ceiling measurement, taken right before each scenario (default min(duration/4, 2))' },
   { flag: 'no-ceiling', arg: null, help: 'skip the generator-ceiling measurements' },
@@ -181,6 +185,8 @@ export function parseOptions(argv: string[]): Options {
   };
   const udpGenerator = str('udp-generator');
   if (udpGenerator !== null && udpGenerator !== 'native' && udpGenerator !== 'node') throw new UsageError(`--udp-generator: native or node, got "${udpGenerator}"`);
+  const duelRounds = int('duel-rounds', smoke ? 2 : 5);
+  if (duelRounds > 100) throw new UsageError('--duel-rounds: at most 100');
   const udpWindow = int('udp-window', 64);
   if (udpWindow > 256) throw new UsageError('--udp-window: at most 256');
 
@@ -208,6 +214,9 @@ export function parseOptions(argv: string[]): Options {
     heavyNumwant: int('heavy-numwant', 50, 0),
     memoryPeers: int('memory-peers', smoke ? 20_000 : 1_000_000, 10),
     jwtColdTokens: int('jwt-cold-tokens', smoke ? 100 : 8000),
+    duelRounds,
+    // At least 1 s: wrk runs whole seconds (rounded up), and a shorter round is mostly start-up.
+    duelSec: numOpt('duel-sec', smoke ? 1 : Math.max(3, durationSec / 2), 1),
     warmupSec: numOpt('warmup', smoke ? 1 : 3),
     ceilingSec: numOpt('ceiling-duration', Math.max(0.5, Math.min(durationSec / 4, 2)), 0.2),
     ceilings: !raw.has('no-ceiling'),
@@ -259,6 +268,7 @@ export function helpText(scenarioLines: string[]): string {
     '  npm run bench -- --scenarios udp-announce --udp-generator node     # the node:dgram UDP generator',
     '  npm run bench -- --sweep workers=0,1,2 shards=1,16,64 --duration 5',
     '  npm run bench -- --scenarios memory',
+    '  npm run bench -- --scenarios udp-duel,http-duel,jwt-duel --server-cpus 0 --load-cpus 1 --generator wrk',
     '  npm run bench -- --target 127.0.0.1:6881 --udp-target 127.0.0.1:6882 --api-target 127.0.0.1:6880',
     '  npm run bench -- --compare bench/results/A.json bench/results/B.json',
     '',

@@ -1,5 +1,6 @@
 // The results file (one JSON per run) and its human forms: the console table and the .md summary.
 import type { MachineInfo, GitInfo } from './machine.js';
+import { duelFlags } from './scenarios/duel-record.js';
 import { limitText, type CeilingRef, type ScenarioResult } from './scenarios/result.js';
 import type { TrackerConfig } from './env/targets.js';
 
@@ -67,8 +68,9 @@ export function rowsOf(report: Pick<RunReport, 'scenarios'>): Row[] {
     if (r.generatorBound === true) notes.push('generator-bound');
     if (r.limit !== null && r.limit !== undefined) notes.push(`saturated: ${limitText(r.limit)}`);
     for (const [k, v] of Object.entries(r.extra)) {
-      if (/^ratio|RatioTo|BytesPerPeer$/.test(k) && v !== null) notes.push(`${k}=${String(v)}`);
+      if (/^ratio|RatioTo|BytesPerPeer$|^projected/.test(k) && v !== null) notes.push(`${k}=${String(v)}`);
     }
+    if (r.duel !== undefined) notes.push(...duelFlags(r.duel));
     if (r.sample !== null && r.sample.failed > 0) notes.push(`SAMPLE FAILED ${r.sample.failed}/${r.sample.checked}: ${r.sample.firstFailure}`);
     if (r.server !== null && (r.server.requestsErrored ?? 0) > 0) notes.push(`TRACKER ERRORS: requestsErrored +${r.server.requestsErrored}`);
     if (r.server !== null && (r.server.requestsBad ?? 0) > 0) notes.push(`TRACKER REFUSED: requestsBad +${r.server.requestsBad} of ${r.requests}`);

@@ -8,6 +8,7 @@ import type { GitInfo, MachineInfo } from './machine.js';
 import type { Options } from './options.js';
 import type { RunReport } from './report.js';
 import type { RunContext } from './scenarios/context.js';
+import { duelLine } from './scenarios/duel-result.js';
 import { scenarioByName } from './scenarios/registry.js';
 import { emptyResult, limitText, type ScenarioResult } from './scenarios/result.js';
 import { TrackerFailure } from './scenarios/scenario.js';
@@ -47,6 +48,7 @@ function fmt(n: number): string {
 
 export function oneLine(name: string, r: ScenarioResult): string {
   if (r.status !== 'ok') return `  ${name}: ${r.status.toUpperCase()}: ${r.reason}`;
+  if (r.duel !== undefined) return duelLine(name, r);
   const c = r.ceiling;
   const ceiling = c === null ? '' : ` (generator ceiling ${fmt(c.reqPerSec)}: ${Math.round((r.reqPerSec / Math.max(1, c.reqPerSec)) * 100)}%${r.generatorBound ? ', generator-bound' : ''})`;
   const sat = r.limit === null ? '' : `; saturated: ${limitText(r.limit)}` +

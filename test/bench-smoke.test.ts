@@ -1,59 +1,37 @@
 // The bench machinery end to end: `node build/bench/cli.js --smoke` starts hayate, runs the standard suite
 // with tiny load, and writes a well-formed results file. Checks shape, never speed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { BENCH_TIMEOUT_MS, runBench } from './helpers/bench-cli.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url)); // build/test/ -> repository root
-const CLI = join(REPO, 'build/bench/cli.js');
-const TIMEOUT_MS = 120_000;
 
 const SUITE = [
   'http-announce', 'http-announce-new-conn', 'http-scrape', 'udp-connect', 'udp-announce', 'udp-scrape',
   'uniform', 'zipf', 'heavy-swarm', 'jwt-warm', 'jwt-cold',
 ];
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bench --smoke did not finish within ${TIMEOUT_MS} ms\n${stderr.slice(-3000)}`));
-    }, TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
 test('bench --help lists every scenario', async () => {
-  const r = await run(['--help']);
+  const r = await runBench(['--help']);
   assert.equal(r.code, 0);
   for (const s of [...SUITE, 'memory']) assert.match(r.stdout, new RegExp(`\\b${s}\\b`));
 });
 
 test('bench rejects an unknown option with exit code 2', async () => {
-  const r = await run(['--no-such-option']);
+  const r = await runBench(['--no-such-option']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown option/);
 });
 
-test('bench --smoke runs the suite and writes well-formed results', { timeout: TIMEOUT_MS + 10_000 }, async () => {
+test('bench --smoke runs the suite and writes well-formed results', { timeout: BENCH_TIMEOUT_MS + 10_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hayate-bench-smoke-'));
   try {
-    const r = await run(['--smoke', '--results-dir', dir]);
+    const r = await runBench(['--smoke', '--results-dir', dir]);
     assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`);
     const files = readdirSync(dir);
     const json = files.filter((f) => f.endsWith('.json'));

@@ -36,7 +36,7 @@ async function minter(ctx: RunContext): Promise<Minter> {
 }
 
 /** One token per torrent of the standard pool (cached for the invocation). */
-async function warmTokens(ctx: RunContext): Promise<string[]> {
+export async function warmTokens(ctx: RunContext): Promise<string[]> {
   let tokens = ctx.shared.get('jwt-warm-tokens') as string[] | undefined;
   if (tokens === undefined) {
     const m = await minter(ctx);
@@ -53,7 +53,7 @@ async function get(t: Target, path: string): Promise<{ status: number; failure: 
 }
 
 /** The tracker must refuse an announce without a token and accept a valid one (JWK set fetched). */
-async function precheck(t: Target, withToken: string, withoutToken: string): Promise<void> {
+export async function precheck(t: Target, withToken: string, withoutToken: string): Promise<void> {
   const missing = await get(t, withoutToken);
   if (missing.failure === null) throw new SkipScenario('the tracker answered an announce without jwt: JWT is not enforced');
   let last = '';
@@ -66,7 +66,7 @@ async function precheck(t: Target, withToken: string, withoutToken: string): Pro
   throw new Error(`a valid Quay-shaped token is refused: ${last}`);
 }
 
-async function jwtTarget(ctx: RunContext, fn: (t: Target) => Promise<ScenarioResult>): Promise<ScenarioResult> {
+export async function jwtTarget(ctx: RunContext, fn: (t: Target) => Promise<ScenarioResult>): Promise<ScenarioResult> {
   if (ctx.targets.isExternal) throw new SkipScenario('JWT scenarios need a hayate the bench starts (it sets jwkSetURI to its own key server)');
   const s = await jwkServer(ctx);
   return withTarget(ctx, { jwkSetURI: s.uri, jwtAudience: AUDIENCE }, fn);

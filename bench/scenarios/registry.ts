@@ -1,7 +1,9 @@
 // Every scenario, in the order the standard suite runs them.
+import { httpDuel, udpDuel } from './duels.js';
 import { heavySwarm } from './heavy-swarm.js';
 import { httpAnnounce, httpAnnounceNewConn, httpScrape } from './http.js';
 import { jwtCold, jwtWarm } from './jwt.js';
+import { jwtDuel } from './jwt-duel.js';
 import { memory } from './memory.js';
 import type { Scenario } from './scenario.js';
 import { uniform, zipf } from './skewed.js';
@@ -12,6 +14,7 @@ export const SCENARIOS: readonly Scenario[] = [
   udpConnect, udpAnnounce, udpScrape,
   uniform, zipf, heavySwarm,
   jwtWarm, jwtCold,
+  udpDuel, httpDuel, jwtDuel,
   memory,
 ];
 

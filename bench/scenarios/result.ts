@@ -2,6 +2,7 @@
 import type { CpuUsage } from '../env/cpu-time.js';
 import type { ExitInfo } from '../env/child.js';
 import type { LatencySummary } from '../load/histogram.js';
+import type { DuelRecord } from './duel-record.js';
 
 export interface CeilingRef {
   key: string;              // which generator setup was measured
@@ -59,6 +60,8 @@ export interface ScenarioResult {
   trackerExit: ExitInfo | null;
   /** Self-started tracker: the last lines it wrote (stdout and stderr), for the curious and the post-mortem. */
   trackerLog: string[];
+  /** Duel scenarios only (duel.ts): every round's figures for both sides, the ratios B/A. */
+  duel?: DuelRecord;
 }
 
 /** Changes in the tracker's own /stats counters over the load phase, and its memory afterwards. */

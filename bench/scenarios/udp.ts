@@ -8,18 +8,18 @@ import { withTarget, type Scenario } from './scenario.js';
 import type { ScenarioResult } from './result.js';
 import { SkipScenario, type Target } from '../env/targets.js';
 
-function udpLoadBase(ctx: RunContext): { threads: number; sockets: number; window: number; timeoutMs: number } {
+export function udpLoadBase(ctx: RunContext): { threads: number; sockets: number; window: number; timeoutMs: number } {
   return { threads: ctx.opts.udpThreads, sockets: ctx.opts.udpSockets, window: ctx.opts.udpWindow, timeoutMs: ctx.opts.udpTimeoutMs };
 }
 
 /** Every peer of the standard pool announces once over UDP (not measured). */
-async function udpWarmup(ctx: RunContext, t: Target): Promise<void> {
+export async function udpWarmup(ctx: RunContext, t: Target, label = 'warm-up'): Promise<void> {
   const fill = ctx.standardFill;
   const count = fill.torrents * fill.peersPerTorrent;
   const r = await ctx.preloadUdp({
     ...udpLoadBase(ctx), host: t.udpHost, port: t.udpPort!, durationSec: ctx.opts.warmupSec + 5, action: 'announce',
     fill, count, once: true, hashesPerScrape: 1,
-  }, 'warm-up', count);
+  }, label, count);
   if (r.requests === 0) throw new Error(`UDP warm-up: no announce answered (${r.timeouts} timeouts, ${r.errors} socket errors)`);
 }
 
