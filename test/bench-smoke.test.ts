@@ -10,7 +10,7 @@ import { BENCH_TIMEOUT_MS, runBench } from './helpers/bench-cli.js';
 
 const SUITE = [
   'http-announce', 'http-announce-new-conn', 'http-scrape', 'udp-connect', 'udp-announce', 'udp-scrape',
-  'uniform', 'zipf', 'heavy-swarm', 'jwt-warm', 'jwt-cold',
+  'uniform', 'zipf', 'heavy-swarm', 'jwt-warm', 'jwt-cold', 'udp-duel', 'jwt-duel',
 ];
 
 

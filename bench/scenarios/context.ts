@@ -94,16 +94,6 @@ export class RunContext {
       (p) => runHttpLoad(this.generator, full, p));
   }
 
-  /**
-   * A measured HTTP load with no generator ceiling and no histogram file: one slice of an interleaved
-   * A/B comparison inside a scenario (see jwt-warm), where slices seconds apart share the VM's drift.
-   */
-  async measureHttpSlice(label: string, target: Target, load: Omit<HttpLoad, 'host' | 'port'>): Promise<ScenarioResult> {
-    const full: HttpLoad = { ...load, host: target.host, port: target.httpPort };
-    return this.measure(label, target, 'http', null, load.connections, load.durationSec, 0,
-      (p) => runHttpLoad(this.generator, full, p), false);
-  }
-
   async measureUdp(name: string, target: Target, load: Omit<UdpLoad, 'host' | 'port'>): Promise<ScenarioResult> {
     const full: UdpLoad = { ...load, host: target.udpHost, port: target.udpPort! };
     const ceiling = await this.ceilings.udp(name, describeUdpGenerator(this.generator, full), full);
@@ -112,8 +102,7 @@ export class RunContext {
   }
 
   private async measure(name: string, target: Target, protocol: 'http' | 'udp', ceiling: CeilingRef | null,
-    connections: number, seconds: number, expected: number, run: (p: Progress) => Promise<LoadResult>,
-    writeHistogram = true): Promise<ScenarioResult> {
+    connections: number, seconds: number, expected: number, run: (p: Progress) => Promise<LoadResult>): Promise<ScenarioResult> {
     const statsBefore = await this.stats(target);
     const cpuBefore = target.pid === null ? null : cpuSnapshot(target.pid);
     const genBefore = selfCpuSec();
@@ -150,7 +139,7 @@ export class RunContext {
     r.late = load.late;
     r.statusCodes = load.statusCodes;
     r.latencyUs = summarize(load.histogram);
-    r.histogramFile = writeHistogram ? this.histograms.write(name, percentileDistribution(load.histogram)) : null;
+    r.histogramFile = this.histograms.write(name, percentileDistribution(load.histogram));
     r.notes.push(...load.notes);
     r.ceiling = ceiling;
     const cores = availableParallelism();

@@ -18,11 +18,11 @@ function soloSecOf(ctx: RunContext): number {
   return Math.max(1, Math.round(ctx.opts.duelSec / 2));
 }
 
-function responderDuel(kind: 'udp' | 'http', name: string, summary: string): Scenario {
+function responderDuel(kind: 'udp' | 'http', name: string, summary: string, standard: boolean): Scenario {
   return {
     name,
     summary,
-    standard: false,
+    standard,
     run: (ctx) => {
       if (ctx.targets.isExternal) throw new SkipScenario('a duel needs both servers on the server CPUs: it runs against a hayate the bench starts');
       return withTarget(ctx, {}, async (t): Promise<ScenarioResult> => {
@@ -52,6 +52,7 @@ function responderDuel(kind: 'udp' | 'http', name: string, summary: string): Sce
 }
 
 export const udpDuel = responderDuel('udp', 'udp-duel',
-  'duel: trivial node:dgram responder vs hayate, UDP announces at once on the server CPUs; ratio of req per server CPU-second');
+  'duel: trivial node:dgram responder vs hayate, UDP announces at once on the server CPUs; ratio of req per server CPU-second', true);
 export const httpDuel = responderDuel('http', 'http-duel',
-  'duel: trivial uWebSockets.js responder vs hayate, keep-alive HTTP announces at once; ratio of req per server CPU-second');
+  'duel: trivial uWebSockets.js responder vs hayate, keep-alive HTTP announces at once; ratio of req per server CPU-second',
+  false); // two HTTP generators need more than the one load core here (see bench/README.md)

@@ -14,7 +14,7 @@ import type { Scenario } from './scenario.js';
 export const jwtDuel: Scenario = {
   name: 'jwt-duel',
   summary: 'duel: hayate without JWT vs hayate with JWT (warm tokens), at once on the server CPUs; ratio of req per server CPU-second',
-  standard: false,
+  standard: true,
   run: async (ctx) => {
     const tokens = await warmTokens(ctx);
     const plain = ctx.standardAnnounces();

@@ -80,51 +80,6 @@ function ratios(r: ScenarioResult, baseline: ScenarioResult): void {
     ? Math.round((baseline.reqPerCpuSec / r.reqPerCpuSec) * 1000) / 1000 : null;
 }
 
-/** Interleaved no-JWT / JWT slices (pairs of each, ABBA order) for the warm ratio. */
-const WARM_PAIRS = 4;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/**
- * The warm ratio once more, robust to this VM's drift: the scenario's own run and http-announce are a
- * minute apart, and the VM's capacity moves by ±15% in that time. Here a no-JWT tracker and the JWT
- * tracker are alive at once (both on the server CPUs; the idle one costs nothing) and take turns,
- * WARM_PAIRS slices each in ABBA order, so every pair of slices is seconds apart. Reports each pair's
- * ratio and their median.
- */
-async function pairedWarmRatio(ctx: RunContext, jwtT: Target, plain: string[], paths: string[], r: ScenarioResult): Promise<void> {
-  const sliceSec = Math.max(2, Math.round(ctx.opts.durationSec / 2));
-  const base = await ctx.targets.acquire({});
-  try {
-    await ctx.warmup(base, plain, 'warm-up (no-JWT tracker)');
-    const load = (src: string[]) => ({ connections: ctx.opts.connections, durationSec: sliceSec, source: { kind: 'rotate' as const, paths: src } });
-    const ratios: number[] = [];
-    const cpuRatios: number[] = [];
-    for (let i = 0; i < WARM_PAIRS; i++) {
-      const label = `jwt-warm pair ${i + 1}/${WARM_PAIRS}`;
-      const jwtFirst = i % 2 === 1;
-      const first = jwtFirst ? await ctx.measureHttpSlice(`${label}: JWT`, jwtT, load(paths)) : await ctx.measureHttpSlice(`${label}: no JWT`, base, load(plain));
-      const second = jwtFirst ? await ctx.measureHttpSlice(`${label}: no JWT`, base, load(plain)) : await ctx.measureHttpSlice(`${label}: JWT`, jwtT, load(paths));
-      const [noJwt, withJwt] = jwtFirst ? [second, first] : [first, second];
-      if (noJwt.reqPerSec > 0) ratios.push(withJwt.reqPerSec / noJwt.reqPerSec);
-      if (noJwt.reqPerCpuSec !== null && withJwt.reqPerCpuSec !== null && withJwt.reqPerCpuSec > 0) cpuRatios.push(noJwt.reqPerCpuSec / withJwt.reqPerCpuSec);
-      if (withJwt.failures > 0 || withJwt.non2xx > 0) r.notes.push(`${label}: ${withJwt.failures} failures, ${withJwt.non2xx} non-2xx with JWT`);
-    }
-    const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-    r.extra.pairedSliceSec = sliceSec;
-    r.extra.pairedRatios = ratios.map(round3).join(' ');
-    r.extra.ratioToNoJwtPaired = ratios.length === 0 ? null : round3(median(ratios));
-    r.extra.cpuCostRatioToNoJwtPaired = cpuRatios.length === 0 ? null : round3(median(cpuRatios));
-    r.notes.push(`interleaved with a no-JWT tracker, ${WARM_PAIRS} pairs of ${sliceSec} s slices (ABBA): ratios ${ratios.map(round3).join(', ')}`);
-  } finally {
-    await ctx.targets.release(base);
-  }
-}
-
 export const jwtWarm: Scenario = {
   name: 'jwt-warm',
   summary: 'announces with Quay-style RS256 tokens, each peer reusing its token; ratio to no JWT',
@@ -143,7 +98,6 @@ export const jwtWarm: Scenario = {
       r.sample = await sampleHttp(t, paths, 'announce');
       r.extra.tokens = tokens.length;
       ratios(r, baseline);
-      await pairedWarmRatio(ctx, t, plain, paths, r);
       return r;
     });
   },
