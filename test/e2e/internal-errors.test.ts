@@ -48,5 +48,17 @@ for (const workers of WORKER_COUNTS) {
       const ok = await announce(announceUrl(t.httpUrl, announceParams(infoHash('fault'), peerId('f2'), { ip: '10.9.9.2' })));
       assert.equal(ok.d['failure reason'], undefined);
     });
+
+    test('a datagram from source port 0 (no reply is possible) is dropped and counted as bad, not as an internal error', async () => {
+      const before = await getJson(`${t.apiUrl}/stats`);
+      // No socket can send from port 0: hand the frontend's socket such a datagram the way node:dgram would.
+      const socket = (t.tracker as unknown as { udp: { socket: { emit(e: string, ...a: unknown[]): boolean } } }).udp.socket;
+      const c = Buffer.alloc(16);
+      c.writeUInt32BE(0x417, 0); c.writeUInt32BE(0x27101980, 4); c.writeUInt32BE(0, 8); c.writeUInt32BE(9, 12);
+      socket.emit('message', c, { address: '127.0.0.1', family: 'IPv4', port: 0, size: 16 });
+      const s = await getJson(`${t.apiUrl}/stats`);
+      assert.equal((s.udpPacketsBad as number) - (before.udpPacketsBad as number), 1);
+      assert.equal((s.requestsErrored as number) - (before.requestsErrored as number), 0);
+    });
   });
 }

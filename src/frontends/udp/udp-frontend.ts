@@ -120,7 +120,9 @@ export class UdpFrontend implements ReplySink, VerdictSink {
     this.nowMs = Date.now();
     const addr = this.source.parse(rinfo.address);
     const action = readAction(pkt);
-    if (addr === null || action < 0) return this.drop(); // shorter than a header: not even an error
+    // Shorter than a header: not even an error. Source port 0: nothing can be sent back (and
+    // node:dgram throws on it), so it is dropped here rather than failing as an internal error.
+    if (addr === null || action < 0 || rinfo.port === 0) return this.drop();
     if (action === Action.Connect) {
       if (!isConnectRequest(pkt)) return this.drop();
       const n = writeConnectReply(this.scratch, 0, pkt, this.ids, addr, this.nowMs);
