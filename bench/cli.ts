@@ -17,7 +17,7 @@ import { scenarioByName, scenarioHelpLines, standardSuite } from './scenarios/re
 import { baseTrackerConfig, generatorOptions, makeTargets, reportSkeleton, runScenarios } from './suite.js';
 import { cellConfig, cellLabel, cells } from './sweep.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url)); // build/bench/cli.js -> repository root
+const REPO = fileURLToPath(new URL('../..', import.meta.url)); // build/bench/cli.js -> repository root
 
 async function main(argv: string[]): Promise<number> {
   let opts: Options;

@@ -2,7 +2,7 @@
 import { FlagError, parseFlags, usageText } from './cli/flags.js';
 import { defaultConfig, type Config } from './config/config.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
-import { Log } from './log.js';
+import { Log } from './util/log.js';
 import { Tracker } from './tracker.js';
 
 async function main(argv: string[]): Promise<number> {

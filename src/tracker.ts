@@ -10,10 +10,10 @@ import { InlineDispatcher } from './dispatch/inline-dispatcher.js';
 import { WorkerDispatcher } from './dispatch/worker-dispatcher.js';
 import { HttpFrontend } from './frontends/http/http-frontend.js';
 import { UdpFrontend } from './frontends/udp/udp-frontend.js';
-import type { Log } from './log.js';
+import type { Log } from './util/log.js';
 import { MemStats } from './stats/mem-stats.js';
 import { RequestStats } from './stats/request-stats.js';
-import { SwarmStatsReader } from './stats/swarm-stats.js';
+import { SwarmStatsReader } from './swarm/swarm-totals.js';
 import { swarmSettingsOf } from './swarm/settings.js';
 
 export interface TrackerPorts {

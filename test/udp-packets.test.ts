@@ -19,7 +19,7 @@ import {
   OFF_REQUEST_ID,
   OFF_TRANSACTION_ID,
   ReplyKind,
-} from '../src/protocol/announce-request.js';
+} from '../src/core/announce-record.js';
 import { parseUrlDataQuery, readUrlData, scanOptions } from '../src/protocol/udp/bep41.js';
 import { ConnectionIds } from '../src/protocol/udp/connection-id.js';
 import { UdpError, udpErrorText } from '../src/protocol/udp/errors.js';

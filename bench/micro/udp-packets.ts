@@ -1,7 +1,7 @@
 // Micro-benchmark: the per-packet cost of the UDP protocol layer (parsers and writers), no sockets.
 // Run after `npx tsc -p tsconfig.test.json`:  node build/bench/micro/udp-packets.js
 
-import { ANNOUNCE_RECORD_BYTES, OFF_TRANSACTION_ID } from '../../src/protocol/announce-request.js';
+import { ANNOUNCE_RECORD_BYTES, OFF_TRANSACTION_ID } from '../../src/core/announce-record.js';
 import { parseUrlDataQuery, readUrlData } from '../../src/protocol/udp/bep41.js';
 import { ConnectionIds } from '../../src/protocol/udp/connection-id.js';
 import { Action, isConnectRequest, parseAnnounceInto, PKT_TRANSACTION_ID, scrapeHashCount } from '../../src/protocol/udp/packets.js';

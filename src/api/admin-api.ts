@@ -4,13 +4,13 @@
 import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
 import type { ClientWhitelist } from '../auth/client-whitelist.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
-import type { Log } from '../log.js';
-import { percentDecodeInto } from '../protocol/percent.js';
+import type { Log } from '../util/log.js';
+import { percentDecodeInto } from '../protocol/http/percent.js';
 import type { MemStats } from '../stats/mem-stats.js';
 import type { RequestStats } from '../stats/request-stats.js';
 import { renderStats, statsObject } from '../stats/stats-json.js';
-import type { SwarmStatsReader } from '../stats/swarm-stats.js';
-import { closeListenSocket, listenApp, type BoundSocket } from '../frontends/listen.js';
+import type { SwarmStatsReader } from '../swarm/swarm-totals.js';
+import { closeListenSocket, listenApp, type BoundSocket } from '../util/listen.js';
 
 /** Something that can make the tracker unfit to serve (e.g. an expired JWK set); /check then says 503. */
 export type HealthProbe = () => { ok: true } | { ok: false; reason: string };

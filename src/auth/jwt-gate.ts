@@ -2,7 +2,7 @@
 // A pending check's id carries its frontend in the top bits, so each verdict returns to the frontend
 // that parked the request, without a closure per request.
 import type { Config } from '../config/config.js';
-import type { Log } from '../log.js';
+import type { Log } from '../util/log.js';
 import { JwtAuthorizer, type JwtCode, type JwtCounters, type JwtVerdict } from './jwt/index.js';
 
 export interface VerdictSink {

@@ -2,7 +2,7 @@
 // 80-byte announce record, hands it over, and gets the reply bytes back through its ReplySink, possibly
 // synchronously (inline) or later (worker threads). Frontends never touch swarm tables.
 import type { ShardMemory } from '../swarm/shard.js';
-import type { TorrentSummary } from '../swarm/swarm-engine.js';
+import type { TorrentSummary } from '../swarm/peer-store.js';
 
 export interface ReplySink {
   /** Reply bytes for `requestId`; `bytes` is only valid during the call (copy or send it at once). */

@@ -1,9 +1,11 @@
 // workers: 0 — the swarm runs on the main thread, each request completes synchronously inside the
 // frontend's call. The simplest and, on one core, the fastest dispatcher.
-import { OFF_REQUEST_ID, OFF_SINK_ID } from '../protocol/announce-request.js';
+import { OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
 import type { SwarmSettings } from '../swarm/settings.js';
 import { Shard, type ShardMemory } from '../swarm/shard.js';
-import { SwarmEngine, type TorrentSummary } from '../swarm/swarm-engine.js';
+import type { TorrentSummary } from '../swarm/peer-store.js';
+import { SwarmEngine } from '../swarm/swarm-engine.js';
+import { AnnounceHandler } from './announce-handler.js';
 import type { Dispatcher, ReplySink } from './dispatcher.js';
 
 export class InlineDispatcher implements Dispatcher {
@@ -12,6 +14,7 @@ export class InlineDispatcher implements Dispatcher {
   readonly failedInFlight = 0;
   readonly restarts = 0;
   private readonly engine: SwarmEngine;
+  private readonly handler: AnnounceHandler;
   private readonly sinks: ReplySink[] = [];
   private counts = new Uint32Array(3 * 128);
   private readonly reaper: NodeJS.Timeout;
@@ -21,6 +24,7 @@ export class InlineDispatcher implements Dispatcher {
     for (let i = 0; i < settings.torrentMapShards; i++) memories.push(Shard.allocate(settings.maxPeersPerShard));
     this.shardMemories = memories;
     this.engine = new SwarmEngine(settings, memories);
+    this.handler = new AnnounceHandler(this.engine, settings);
     this.reaper = setInterval(() => this.engine.reap(Date.now()), settings.reapIntervalMs);
     this.reaper.unref();
   }
@@ -31,8 +35,8 @@ export class InlineDispatcher implements Dispatcher {
   }
 
   announce(record: Buffer): boolean {
-    const n = this.engine.announce(record, Date.now());
-    this.sinks[record[OFF_SINK_ID]!]!.announceDone(record.readUInt32LE(OFF_REQUEST_ID), this.engine.reply.subarray(0, n));
+    const n = this.handler.handle(record, Date.now());
+    this.sinks[record[OFF_SINK_ID]!]!.announceDone(record.readUInt32LE(OFF_REQUEST_ID), this.handler.reply.subarray(0, n));
     return true;
   }
 

@@ -3,20 +3,23 @@
 // up another; no postMessage per request. A worker that dies is restarted over the same tables
 // (repaired first); requests it had not answered are failed, never left hanging.
 import { Worker } from 'node:worker_threads';
-import type { Log } from '../log.js';
-import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_REQUEST_ID, OFF_SINK_ID } from '../protocol/announce-request.js';
-import { ClientErrors } from '../protocol/failure.js';
+import type { Log } from '../util/log.js';
+import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
+import { ClientErrors } from '../core/client-errors.js';
 import type { SwarmSettings } from '../swarm/settings.js';
 import { Shard, type ShardMemory } from '../swarm/shard.js';
 import { shardOf } from '../swarm/shard-of.js';
-import type { TorrentSummary } from '../swarm/swarm-engine.js';
+import type { TorrentSummary } from '../swarm/peer-store.js';
 import type { Dispatcher, ReplySink } from './dispatcher.js';
 import { allocateRing, Ring, type RingMemory } from './ring.js';
 import { ScrapeAssemblies, ScrapeAssembly } from './scrape-assembly.js';
 import {
-  MSG_HEADER, Msg, SCRAPE_ENTRY_BYTES, SCRAPE_REPLY_ENTRY_BYTES, type ControlReply, type ControlRequest, type ReadyMessage,
-  type SwarmWorkerData,
-} from './worker-messages.js';
+  ANNOUNCE_MSG_BYTES, ANNOUNCE_RECORD_AT, Msg, MSG_TYPE_AT, REPLY_BYTES_AT, REPLY_REQUEST_ID_AT, REPLY_SINK_ID_AT,
+  SCRAPE_COUNT_AT, SCRAPE_ENTRIES_AT, SCRAPE_ENTRY_BYTES, SCRAPE_ENTRY_HASH_AT, SCRAPE_ENTRY_INDEX_AT, SCRAPE_ID_AT,
+  SCRAPE_REPLY_ENTRY_BYTES, SCRAPE_REPLY_INDEX_AT, SCRAPE_REPLY_LEECHERS_AT, SCRAPE_REPLY_SEEDERS_AT,
+  SCRAPE_REPLY_SNATCHES_AT, scrapeMsgBytes,
+} from './ring-messages.js';
+import type { ControlReply, ControlRequest, ReadyMessage, SwarmWorkerData } from './worker-messages.js';
 
 /** Per-worker ring sizes: ~11,900 queued announces down, and room for their typical replies up. */
 export const REQUEST_RING_BYTES = 1 << 20;
@@ -118,8 +121,9 @@ export class WorkerDispatcher implements Dispatcher {
     const r = t.replies;
     const bytes = r.bytes;
     for (let off = r.peek(); off >= 0; off = r.peek()) {
-      if (bytes[off] === Msg.AnnounceReply) {
-        this.sinks[bytes[off + 1]!]!.announceDone(bytes.readUInt32LE(off + 4), bytes.subarray(off + 8, off + r.length));
+      if (bytes[off + MSG_TYPE_AT] === Msg.AnnounceReply) {
+        this.sinks[bytes[off + REPLY_SINK_ID_AT]!]!.announceDone(bytes.readUInt32LE(off + REPLY_REQUEST_ID_AT),
+          bytes.subarray(off + REPLY_BYTES_AT, off + r.length));
       } else {
         this.mergeScrape(bytes, off);
       }
@@ -128,16 +132,16 @@ export class WorkerDispatcher implements Dispatcher {
   }
 
   private mergeScrape(bytes: Buffer, off: number): void {
-    const id = bytes.readUInt32LE(off + 4);
+    const id = bytes.readUInt32LE(off + SCRAPE_ID_AT);
     const a = this.scrapes.get(id);
     if (a === undefined) return;
-    const n = bytes.readUInt32LE(off + 8);
+    const n = bytes.readUInt32LE(off + SCRAPE_COUNT_AT);
     for (let i = 0; i < n; i++) {
-      const e = off + 12 + i * SCRAPE_REPLY_ENTRY_BYTES;
-      const at = 3 * bytes.readUInt32LE(e);
-      a.counts[at] = bytes.readUInt32LE(e + 4);
-      a.counts[at + 1] = bytes.readUInt32LE(e + 8);
-      a.counts[at + 2] = bytes.readUInt32LE(e + 12);
+      const e = off + SCRAPE_ENTRIES_AT + i * SCRAPE_REPLY_ENTRY_BYTES;
+      const at = 3 * bytes.readUInt32LE(e + SCRAPE_REPLY_INDEX_AT);
+      a.counts[at] = bytes.readUInt32LE(e + SCRAPE_REPLY_SEEDERS_AT);
+      a.counts[at + 1] = bytes.readUInt32LE(e + SCRAPE_REPLY_SNATCHES_AT);
+      a.counts[at + 2] = bytes.readUInt32LE(e + SCRAPE_REPLY_LEECHERS_AT);
     }
     if (--a.remaining === 0) {
       this.scrapes.close(id);
@@ -166,11 +170,11 @@ export class WorkerDispatcher implements Dispatcher {
     let failed = 0;
     t.requests.forEachUnread((off) => {
       const bytes = t.requests.bytes;
-      if (bytes[off] === Msg.Announce) {
-        const rec = off + MSG_HEADER;
+      if (bytes[off + MSG_TYPE_AT] === Msg.Announce) {
+        const rec = off + ANNOUNCE_RECORD_AT;
         this.sinks[bytes[rec + OFF_SINK_ID]!]!.requestFailed(bytes.readUInt32LE(rec + OFF_REQUEST_ID), ClientErrors.busy);
       } else {
-        this.failScrape(bytes.readUInt32LE(off + 4));
+        this.failScrape(bytes.readUInt32LE(off + SCRAPE_ID_AT));
       }
       failed++;
     });
@@ -203,13 +207,13 @@ export class WorkerDispatcher implements Dispatcher {
   announce(record: Buffer): boolean {
     const t = this.threads[shardOf(record, OFF_INFO_HASH, this.settings.torrentMapShards) % this.workerCount]!;
     const ring = t.requests;
-    const at = ring.reserve(MSG_HEADER + ANNOUNCE_RECORD_BYTES);
+    const at = ring.reserve(ANNOUNCE_MSG_BYTES);
     if (at < 0) {
       this.refusedCount++;
       return false;
     }
-    ring.bytes[at] = Msg.Announce;
-    record.copy(ring.bytes, at + MSG_HEADER, 0, ANNOUNCE_RECORD_BYTES);
+    ring.bytes[at + MSG_TYPE_AT] = Msg.Announce;
+    record.copy(ring.bytes, at + ANNOUNCE_RECORD_AT, 0, ANNOUNCE_RECORD_BYTES);
     ring.commit();
     this.wakeLater(t);
     return true;
@@ -244,7 +248,7 @@ export class WorkerDispatcher implements Dispatcher {
     const offsets = new Int32Array(this.workerCount).fill(-1);
     for (let w = 0; w < this.workerCount; w++) {
       if (perWorker[w] === 0) continue;
-      const at = this.threads[w]!.requests.reserve(12 + perWorker[w]! * SCRAPE_ENTRY_BYTES);
+      const at = this.threads[w]!.requests.reserve(scrapeMsgBytes(perWorker[w]!));
       if (at < 0) {
         // Other rings keep their reservation uncommitted: the next reserve overwrites it.
         this.scrapes.close(id);
@@ -258,16 +262,16 @@ export class WorkerDispatcher implements Dispatcher {
     for (let i = 0; i < n; i++) {
       const w = owners[i]!;
       const bytes = this.threads[w]!.requests.bytes;
-      const e = offsets[w]! + 12 + filled[w]!++ * SCRAPE_ENTRY_BYTES;
-      bytes.writeUInt32LE(i, e);
-      hashes.copy(bytes, e + 4, i * 20, i * 20 + 20);
+      const e = offsets[w]! + SCRAPE_ENTRIES_AT + filled[w]!++ * SCRAPE_ENTRY_BYTES;
+      bytes.writeUInt32LE(i, e + SCRAPE_ENTRY_INDEX_AT);
+      hashes.copy(bytes, e + SCRAPE_ENTRY_HASH_AT, i * 20, i * 20 + 20);
     }
     for (let w = 0; w < this.workerCount; w++) {
       if (offsets[w]! < 0) continue;
       const ring = this.threads[w]!.requests;
-      ring.bytes[offsets[w]!] = Msg.Scrape;
-      ring.bytes.writeUInt32LE(id, offsets[w]! + 4);
-      ring.bytes.writeUInt32LE(perWorker[w]!, offsets[w]! + 8);
+      ring.bytes[offsets[w]! + MSG_TYPE_AT] = Msg.Scrape;
+      ring.bytes.writeUInt32LE(id, offsets[w]! + SCRAPE_ID_AT);
+      ring.bytes.writeUInt32LE(perWorker[w]!, offsets[w]! + SCRAPE_COUNT_AT);
       ring.commit();
       this.wakeLater(this.threads[w]!);
     }

@@ -1,7 +1,7 @@
 // GET /stats in chihaya v1's JSON shape; `?flatten` gives dotted keys, `?pretty` indents.
 import type { MemStats } from './mem-stats.js';
 import type { RequestStats } from './request-stats.js';
-import type { SwarmStatsReader } from './swarm-stats.js';
+import type { SwarmStatsReader } from '../swarm/swarm-totals.js';
 
 export interface DispatchFigures { refusedCount: number; failedInFlight: number; restarts: number }
 

@@ -1,45 +1,31 @@
-// Applies announces and scrapes to the shards one thread owns and writes the reply bytes. This is the
-// code that runs inline on the main thread (workers: 0) or inside a swarm worker: it reads the 80-byte
-// announce record and knows nothing of sockets.
+// Applies announces and scrapes to the shards one thread owns and decides each announce's outcome:
+// counts, the peers handed out, or a refusal. This is the code that runs inline on an I/O thread
+// (workers: 0) or inside a swarm worker: it reads the 80-byte announce record and knows nothing of
+// sockets or wire formats (dispatch/announce-handler.ts encodes the outcome).
 import {
   Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_IPV4,
-  OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, OFF_TRANSACTION_ID, ReplyKind,
-} from '../protocol/announce-request.js';
-import { intervalsTail, maxAnnounceBodyBytes, putHttpAnnounce } from '../protocol/announce-response.js';
-import { ClientErrors, putFailure } from '../protocol/failure.js';
-import { PeerSelection } from '../protocol/peer-selection.js';
-import { writeAnnounceReplyHeader, writeErrorReply } from '../protocol/udp/writers.js';
+  OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, ReplyKind,
+} from '../core/announce-record.js';
+import { AnnounceFailure, AnnounceOutcome } from '../core/announce-outcome.js';
 import { Counter, peerCounter, PeerCounter } from './counters.js';
 import { PeerClock } from './peer-clock.js';
 import { B_IP, B_PEER_ID, B_PORT } from './peer-table.js';
 import { Shard, type ShardMemory } from './shard.js';
 import { shardOf } from './shard-of.js';
-import type { PeerStore } from './peer-store.js';
+import type { PeerStore, TorrentSummary } from './peer-store.js';
 import type { SwarmSettings } from './settings.js';
 import { List } from './torrent-table.js';
-
-export interface TorrentSummary {
-  infoHash: string;            // hex
-  seeders: number;
-  leechers: number;
-  snatches: number;
-}
 
 export class SwarmEngine implements PeerStore {
   /** shards[i] is shard i when this thread owns it, else undefined. */
   readonly shards: (Shard | undefined)[];
-  /** Reply bytes of the last `announce` (valid until the next call). */
-  readonly reply: Buffer;
-  private readonly selection: PeerSelection;
-  private readonly tail: Buffer;
+  private readonly outcome: AnnounceOutcome;
   private readonly clock: PeerClock;
 
   constructor(readonly settings: SwarmSettings, memories: (ShardMemory | undefined)[], repair = false) {
     this.shards = memories.map((m) => (m === undefined ? undefined : new Shard(m)));
     if (repair) for (const s of this.shards) s?.repair();
-    this.selection = new PeerSelection(settings.maxNumWant);
-    this.reply = Buffer.alloc(maxAnnounceBodyBytes(settings.maxNumWant));
-    this.tail = intervalsTail(settings.intervalSec, settings.minIntervalSec);
+    this.outcome = new AnnounceOutcome(settings.maxNumWant);
     this.clock = new PeerClock(settings.maxIdleMs, settings.reapIntervalMs);
   }
 
@@ -49,8 +35,8 @@ export class SwarmEngine implements PeerStore {
     return s;
   }
 
-  /** Applies the announce in `rec` at wall-clock `nowMs`, writes its reply into `this.reply`, returns its length. */
-  announce(rec: Buffer, nowMs: number): number {
+  /** Applies the announce in `rec` at wall-clock `nowMs`; the outcome is valid until the next call. */
+  announce(rec: Buffer, nowMs: number): AnnounceOutcome {
     const tick = this.clock.tick(nowMs);
     const shard = this.shardFor(rec, OFF_INFO_HASH);
     const torrents = shard.torrents;
@@ -58,10 +44,10 @@ export class SwarmEngine implements PeerStore {
     const flags = rec[OFF_FLAGS]!;
     let t = torrents.find(rec, OFF_INFO_HASH);
     if (t === 0) {
-      if (event === Event.Stopped || event === Event.Paused) return this.writeReply(rec, 0, 0, false);
-      if (!this.settings.createOnAnnounce) return this.writeFailure(rec, ClientErrors.torrentDoesNotExist);
+      if (event === Event.Stopped || event === Event.Paused) return this.decide(0, 0, false);
+      if (!this.settings.createOnAnnounce) return this.refuse(AnnounceFailure.TorrentDoesNotExist);
       t = shard.addTorrent(rec, OFF_INFO_HASH);
-      if (t === 0) return this.refuseFull(shard, rec);
+      if (t === 0) return this.refuseFull(shard);
     }
     const seeding = (flags & FLAG_SEEDING) !== 0 || event === Event.Completed;
     const leaving = event === Event.Stopped || event === Event.Paused; // chihaya v1 removes paused peers too
@@ -81,7 +67,7 @@ export class SwarmEngine implements PeerStore {
         slot = shard.addPeer(t, family, rec, OFF_PEER_ID, ipOff, OFF_PORT, seeding, tick);
         if (slot === 0) {
           if (torrents.isEmpty(t)) shard.deleteTorrent(t, false);
-          return this.refuseFull(shard, rec);
+          return this.refuseFull(shard);
         }
         if (event === Event.Completed) snatched = true;
       } else {
@@ -103,11 +89,11 @@ export class SwarmEngine implements PeerStore {
     const withPeers = numWant > 0 && !leaving;
     if (withPeers) this.select(shard, t, rec, seeding, self4, self6, numWant);
     if (this.settings.purgeInactiveTorrents && torrents.isEmpty(t)) shard.deleteTorrent(t, false);
-    return this.writeReply(rec, seeders, leechers, withPeers);
+    return this.decide(seeders, leechers, withPeers);
   }
 
   private select(shard: Shard, t: number, rec: Buffer, seeding: boolean, self4: number, self6: number, numWant: number): void {
-    const sel = this.selection;
+    const sel = this.outcome.selection;
     const kind = rec[OFF_REPLY_KIND]!;
     const flags = rec[OFF_FLAGS]!;
     sel.reset(kind === ReplyKind.HttpDict);
@@ -138,19 +124,20 @@ export class SwarmEngine implements PeerStore {
   /** Takes peers from one list, starting at its head, and moves the head past them (round robin). */
   private walk(shard: Shard, t: number, list: List, selfSlot: number, numWant: number): void {
     const head = shard.torrents.head(t, list);
-    if (head === 0 || this.selection.count >= numWant) return;
+    const sel = this.outcome.selection;
+    if (head === 0 || sel.count >= numWant) return;
     const family = (list >> 1) as 0 | 1;
     const table = shard.peers[family];
     let slot = head;
     do {
       if (slot !== selfSlot) this.take(shard, family, slot);
       slot = table.next(slot);
-    } while (slot !== head && this.selection.count < numWant);
+    } while (slot !== head && sel.count < numWant);
     shard.torrents.setHead(t, list, slot);
   }
 
   private take(shard: Shard, family: 0 | 1, slot: number): void {
-    const sel = this.selection;
+    const sel = this.outcome.selection;
     const table = shard.peers[family];
     const u8 = table.u8;
     const base = slot * table.recordBytes;
@@ -171,26 +158,25 @@ export class SwarmEngine implements PeerStore {
     }
   }
 
-  private writeReply(rec: Buffer, seeders: number, leechers: number, withPeers: boolean): number {
-    const kind = rec[OFF_REPLY_KIND]!;
-    const peers = withPeers ? this.selection : null;
-    if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) {
-      const o = writeAnnounceReplyHeader(this.reply, 0, rec, OFF_TRANSACTION_ID, this.settings.intervalSec, leechers, seeders);
-      if (peers === null) return o;
-      return kind === ReplyKind.Udp6 ? o + peers.compact6.copy(this.reply, o, 0, peers.n6 * 18) : o + peers.compact4.copy(this.reply, o, 0, peers.n4 * 6);
-    }
-    return putHttpAnnounce(this.reply, seeders, leechers, this.tail, peers, kind === ReplyKind.HttpCompact);
+  private decide(seeders: number, leechers: number, withPeers: boolean): AnnounceOutcome {
+    const o = this.outcome;
+    o.failure = AnnounceFailure.None;
+    o.seeders = seeders;
+    o.leechers = leechers;
+    o.withPeers = withPeers;
+    return o;
   }
 
-  private writeFailure(rec: Buffer, reason: string): number {
-    const kind = rec[OFF_REPLY_KIND]!;
-    if (kind === ReplyKind.Udp4 || kind === ReplyKind.Udp6) return writeErrorReply(this.reply, 0, rec, OFF_TRANSACTION_ID, reason, this.reply.length);
-    return putFailure(this.reply, 0, reason);
+  private refuse(failure: AnnounceFailure): AnnounceOutcome {
+    const o = this.outcome;
+    o.failure = failure;
+    o.withPeers = false;
+    return o;
   }
 
-  private refuseFull(shard: Shard, rec: Buffer): number {
+  private refuseFull(shard: Shard): AnnounceOutcome {
     shard.counters[Counter.RefusedFull]++;
-    return this.writeFailure(rec, ClientErrors.swarmFull);
+    return this.refuse(AnnounceFailure.SwarmFull);
   }
 
   /** Seeders, snatches and leechers of infoHash[off..off+20) into counts[at..at+3) (zeros if unknown). */

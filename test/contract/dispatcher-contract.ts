@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Dispatcher, ReplySink } from '../../src/dispatch/dispatcher.js';
-import { Event, OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/protocol/announce-request.js';
+import { Event, OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/core/announce-record.js';
 import type { SwarmSettings } from '../../src/swarm/settings.js';
 import { label20, makeRecord, type RecordSpec } from '../helpers/records.js';
 import { decodeBody } from '../helpers/replies.js';

@@ -1,5 +1,5 @@
 import { WorkerDispatcher } from '../../src/dispatch/worker-dispatcher.js';
-import { Log } from '../../src/log.js';
+import { Log } from '../../src/util/log.js';
 import { dispatcherContract } from './dispatcher-contract.js';
 
 for (const workers of [1, 4]) {

@@ -2,7 +2,8 @@
 // test file calls `peerStoreContract(name, factory)` and nothing else.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Event, ReplyKind } from '../../src/protocol/announce-request.js';
+import { Event, ReplyKind } from '../../src/core/announce-record.js';
+import { AnnounceHandler } from '../../src/dispatch/announce-handler.js';
 import type { PeerStore } from '../../src/swarm/peer-store.js';
 import type { SwarmSettings } from '../../src/swarm/settings.js';
 import { label20, makeRecord, type RecordSpec } from '../helpers/records.js';
@@ -26,15 +27,21 @@ export const baseSettings: SwarmSettings = {
 const T0 = 1_000_000;
 
 export function peerStoreContract(name: string, factory: StoreFactory): void {
-  const make = (over: Partial<SwarmSettings> = {}): PeerStore => factory({ ...baseSettings, ...over });
-  const announce = (store: PeerStore, spec: RecordSpec, nowMs = T0): Dict => {
-    const n = store.announce(makeRecord(spec), nowMs);
-    return decodeBody(store.reply.subarray(0, n));
+  // Outcomes are read through the one encoder every dispatcher uses, so the assertions are on the
+  // bytes a client would get.
+  const handlers = new WeakMap<PeerStore, AnnounceHandler>();
+  const make = (over: Partial<SwarmSettings> = {}): PeerStore => {
+    const settings = { ...baseSettings, ...over };
+    const store = factory(settings);
+    handlers.set(store, new AnnounceHandler(store, settings));
+    return store;
   };
   const raw = (store: PeerStore, spec: RecordSpec, nowMs = T0): Buffer => {
-    const n = store.announce(makeRecord(spec), nowMs);
-    return Buffer.from(store.reply.subarray(0, n));
+    const h = handlers.get(store)!;
+    const n = h.handle(makeRecord(spec), nowMs);
+    return Buffer.from(h.reply.subarray(0, n));
   };
+  const announce = (store: PeerStore, spec: RecordSpec, nowMs = T0): Dict => decodeBody(raw(store, spec, nowMs));
   const scrape = (store: PeerStore, ih: string): number[] => {
     const counts = new Uint32Array(3);
     store.scrape(label20(ih), 0, counts, 0);

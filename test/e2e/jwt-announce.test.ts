@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { defaultConfig, type Config } from '../../src/config/config.js';
-import { Log } from '../../src/log.js';
+import { Log } from '../../src/util/log.js';
 import { Tracker } from '../../src/tracker.js';
 import { AUDIENCE, hashOf, hexOf, JwksServer, makeKey, mintQuay, TEST_HASH, waitFor, type TestKey } from '../helpers/jwt-fixtures.js';
 import { announceUrl, failureOf, get, scrapeUrl, WORKER_COUNTS } from '../helpers/tracker.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url)); // build/test/helpers/ -> repository root
+const REPO = fileURLToPath(new URL('../../..', import.meta.url)); // build/test/helpers/ -> repository root
 const CLI = join(REPO, 'build/bench/cli.js');
 export const BENCH_TIMEOUT_MS = 120_000;
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { freeTcpPort, freeUdpPort, get, waitFor, within } from './tracker.js';
 
 // build/test/helpers/process.js → repository root
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const MAIN = join(REPO_ROOT, 'dist', 'main.js');
 export const EXIT_WAIT_MS = 5_000;
 

@@ -2,7 +2,7 @@
 import {
   ANNOUNCE_RECORD_BYTES, Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS,
   OFF_INFO_HASH, OFF_IPV4, OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, OFF_TRANSACTION_ID, ReplyKind,
-} from '../../src/protocol/announce-request.js';
+} from '../../src/core/announce-record.js';
 import { parseIP } from '../../src/protocol/ip.js';
 
 export interface RecordSpec {

@@ -7,7 +7,7 @@ import { createSocket } from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import { defaultConfig, type Config } from '../../src/config/config.js';
-import { Log } from '../../src/log.js';
+import { Log } from '../../src/util/log.js';
 import { Tracker } from '../../src/tracker.js';
 
 /** Every e2e suite runs once per entry; worker threads join later as [0, 1, 4]. */

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { WorkerDispatcher } from '../../src/dispatch/worker-dispatcher.js';
-import { Log } from '../../src/log.js';
-import { OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/protocol/announce-request.js';
+import { Log } from '../../src/util/log.js';
+import { OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/core/announce-record.js';
 import { CollectingSink } from '../contract/dispatcher-contract.js';
 import { baseSettings } from '../contract/peer-store-contract.js';
 import { label20, makeRecord } from '../helpers/records.js';

@@ -1,5 +1,6 @@
 // Outcomes of JwtAuthorizer.check(), as small integers so the hot path returns without allocating,
-// and the only texts a peer ever sees about JWTs (compat.md: Quay's validator looks for "invalid jwt").
+// and the client texts each one is answered with (Quay's configuration validator looks for "invalid jwt").
+import { ClientErrors } from '../../core/client-errors.js';
 
 export const JWT_OK = 0;
 /** No `jwt` parameter (or an empty one). */
@@ -22,14 +23,14 @@ export type JwtVerdict = Exclude<JwtCode, typeof JWT_PENDING>;
 
 const REASONS: readonly string[] = [
   '',
-  'unapproved request: missing jwt',
-  'unapproved request: invalid jwt',
-  'unapproved request: jwt keys unavailable',
-  'tracker busy, retry later',
+  ClientErrors.missingJwt,
+  ClientErrors.invalidJwt,
+  ClientErrors.jwtKeysUnavailable,
+  ClientErrors.busy,
   '',
 ];
 
 /** The `failure reason` text for a code; "" for JWT_OK and JWT_PENDING (not failures). */
 export function jwtFailureReason(code: number): string {
-  return REASONS[code] ?? 'unapproved request: invalid jwt';
+  return REASONS[code] ?? ClientErrors.invalidJwt;
 }

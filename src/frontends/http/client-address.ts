@@ -2,11 +2,11 @@
 // parameters win (chihaya v1); otherwise the `realIPHeader` (first element of a comma list), and when
 // that header is absent or unparsable, the socket's address (v1 failed the request: a bug we fix).
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { FLAG_HAS_V4, FLAG_HAS_V6, FLAG_V6_CAPABLE, OFF_FLAGS, OFF_IPV4, OFF_IPV6 } from '../../protocol/announce-request.js';
-import type { AnnounceQueryParser } from '../../protocol/http-query.js';
+import { FLAG_HAS_V4, FLAG_HAS_V6, FLAG_V6_CAPABLE, OFF_FLAGS, OFF_IPV4, OFF_IPV6 } from '../../core/announce-record.js';
+import type { AnnounceQueryParser } from '../../protocol/http/http-query.js';
 import { Family, parseIP } from '../../protocol/ip.js';
 import { isV4Mapped } from '../../protocol/source-address.js';
-import { percentDecodeToString } from '../../protocol/percent.js';
+import { percentDecodeToString } from '../../protocol/http/percent.js';
 
 export class ClientAddress {
   private readonly ip = new Uint8Array(16);

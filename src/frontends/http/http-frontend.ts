@@ -7,17 +7,18 @@ import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
 import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
-import { ThrottledErrorLog } from '../../log-throttle.js';
-import { redactQuery, type Log } from '../../log.js';
+import { ThrottledErrorLog } from '../../util/log-throttle.js';
+import { redactQuery, type Log } from '../../util/log.js';
 import {
   ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REPLY_KIND, OFF_REQUEST_ID, OFF_SINK_ID, ReplyKind,
-} from '../../protocol/announce-request.js';
-import { clientIdOf } from '../../protocol/client-id.js';
-import { ClientErrors, putFailure } from '../../protocol/failure.js';
-import { AnnounceQueryParser, parseScrapeQuery } from '../../protocol/http-query.js';
-import { putHttpScrape, scrapeBodyBytes } from '../../protocol/scrape-response.js';
+} from '../../core/announce-record.js';
+import { clientIdOf } from '../../core/client-id.js';
+import { ClientErrors } from '../../core/client-errors.js';
+import { putFailure } from '../../protocol/http/failure.js';
+import { AnnounceQueryParser, parseScrapeQuery } from '../../protocol/http/http-query.js';
+import { putHttpScrape, scrapeBodyBytes } from '../../protocol/http/scrape-response.js';
 import type { RequestStats } from '../../stats/request-stats.js';
-import { closeListenSocket, listenApp, type BoundSocket } from '../listen.js';
+import { closeListenSocket, listenApp, type BoundSocket } from '../../util/listen.js';
 import { ClientAddress } from './client-address.js';
 import { PendingReplies } from './pending-replies.js';
 

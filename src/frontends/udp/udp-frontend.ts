@@ -8,12 +8,12 @@ import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
 import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
-import { ThrottledErrorLog } from '../../log-throttle.js';
-import type { Log } from '../../log.js';
-import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../../protocol/announce-request.js';
+import { ThrottledErrorLog } from '../../util/log-throttle.js';
+import type { Log } from '../../util/log.js';
+import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../../core/announce-record.js';
 import { parseUrlDataQuery, readUrlData } from '../../protocol/udp/bep41.js';
-import { clientIdOf } from '../../protocol/client-id.js';
-import { ClientErrors } from '../../protocol/failure.js';
+import { clientIdOf } from '../../core/client-id.js';
+import { ClientErrors } from '../../core/client-errors.js';
 import { ConnectionIds } from '../../protocol/udp/connection-id.js';
 import { UdpError, udpErrorText } from '../../protocol/udp/errors.js';
 import {
@@ -23,7 +23,7 @@ import {
 import { SourceAddress } from '../../protocol/source-address.js';
 import { writeConnectReply, writeErrorReply, writeScrapeReply } from '../../protocol/udp/writers.js';
 import type { RequestStats } from '../../stats/request-stats.js';
-import { bindHost } from '../listen.js';
+import { bindHost } from '../../util/listen.js';
 import { PendingDatagrams } from './pending-datagrams.js';
 import { MAX_DATAGRAM_BYTES, ReplyRing } from './reply-ring.js';
 

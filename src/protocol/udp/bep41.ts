@@ -6,7 +6,7 @@
 // client that adds a future option still gets through. A length byte that is missing or points past
 // the end of the packet is malformed in both.
 
-import { percentDecodeInto } from '../percent.js';
+import { percentDecodeInto } from '../http/percent.js';
 import { UdpError } from './errors.js';
 
 /** Options start right after the port field of a BEP 15 announce. */

@@ -28,7 +28,7 @@ import {
   OFF_REPLY_KIND,
   OFF_TRANSACTION_ID,
   ReplyKind,
-} from '../announce-request.js';
+} from '../../core/announce-record.js';
 import { ANNOUNCE_OPTIONS_OFFSET, scanOptions } from './bep41.js';
 import { UdpError } from './errors.js';
 import { isV4Mapped } from '../source-address.js';

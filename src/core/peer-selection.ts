@@ -1,6 +1,7 @@
-// The peers chosen for one announce reply, gathered by the swarm in wire form (6-byte IPv4 and 18-byte
-// IPv6 compact entries, plus peer ids when a non-compact reply needs them). One instance per thread,
-// reused for every announce; its size is fixed by the numwant cap.
+// The peers a store chose for one announce reply: endpoint records packed as 6 bytes (IPv4 address and
+// port) and 18 bytes (IPv6), the compact layout of BEP 23 / BEP 7 / BEP 15, which is also the cheapest
+// form to copy out of the peer tables; plus their peer ids when a non-compact HTTP reply needs them.
+// One instance per thread, reused for every announce; its size is fixed by the numwant cap.
 
 export class PeerSelection {
   readonly compact4: Buffer;

@@ -1,8 +1,8 @@
 // HTTP announce replies written from constant byte prefixes into a reused buffer: compact or the
 // list-of-dicts form, keys in BEP 3 sorted order. (UDP replies: protocol/udp/writers.ts.)
 import { ascii, putBInt, putBStringHeader, putBText, putBytes, putUint } from './bencode-writer.js';
-import { formatIPv4, formatIPv6 } from './ip.js';
-import type { PeerSelection } from './peer-selection.js';
+import { formatIPv4, formatIPv6 } from '../ip.js';
+import type { PeerSelection } from '../../core/peer-selection.js';
 
 const D_COMPLETE = ascii('d8:completei');
 const E_INCOMPLETE = ascii('e10:incompletei');

@@ -1,7 +1,7 @@
 // Swarm figures summed over every shard straight from shared memory (the owner threads write them).
-import { Counter, peerCounter, PeerCounter } from '../swarm/counters.js';
-import { H_LIVE } from '../swarm/record-slots.js';
-import type { ShardMemory } from '../swarm/shard.js';
+import { Counter, peerCounter, PeerCounter } from './counters.js';
+import { H_LIVE } from './record-slots.js';
+import type { ShardMemory } from './shard.js';
 
 export interface PeerClassStats { Current: number; Joined: number; Left: number; Reaped: number }
 export interface FamilyStats { Peers: PeerClassStats; Seeds: PeerClassStats; Completed: number }

@@ -4,7 +4,7 @@
 // percent-decoded as raw bytes (info_hash and peer_id are binary).
 import {
   Event, FLAG_SEEDING, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT,
-} from './announce-request.js';
+} from '../../core/announce-record.js';
 import { percentDecodeInto, percentDecodeToString } from './percent.js';
 
 const enum Param {
