@@ -9,7 +9,7 @@ import { percentDecodeInto } from '../protocol/http/percent.js';
 import type { MemStats } from '../stats/mem-stats.js';
 import type { RequestStats } from '../stats/request-stats.js';
 import { renderStats, statsObject } from '../stats/stats-json.js';
-import type { SwarmStatsReader } from '../swarm/swarm-totals.js';
+import type { SwarmTotalsReader } from '../swarm/swarm-totals.js';
 import { closeListenSocket, listenApp, type BoundSocket } from '../util/listen.js';
 
 /** Something that can make the tracker unfit to serve (e.g. an expired JWK set); /check then says 503. */
@@ -19,7 +19,7 @@ export interface AdminApiDeps {
   dispatcher: Dispatcher;
   whitelist: ClientWhitelist;
   requestStats: RequestStats;
-  swarmStats: SwarmStatsReader;
+  swarmTotals: SwarmTotalsReader;
   memStats: MemStats | null;
   health: HealthProbe[];
   log: Log;
@@ -78,7 +78,7 @@ export class AdminApi {
 
   private stats(res: HttpResponse, req: HttpRequest): void {
     const d = this.deps;
-    const body = renderStats(statsObject(d.requestStats, d.swarmStats, d.memStats, d.dispatcher), req.getQuery() ?? '');
+    const body = renderStats(statsObject(d.requestStats, d.swarmTotals.read(), d.memStats, d.dispatcher), req.getQuery() ?? '');
     res.writeHeader('Content-Type', 'application/json').end(body);
   }
 

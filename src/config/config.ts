@@ -1,7 +1,8 @@
-// The typed configuration every other layer reads. Keys are chihaya v1's camelCase names (compat.md);
-// durations are held in milliseconds (`...Ms`) after parsing Go-syntax strings such as "15m" or "250ms".
-// load.ts validates every value: durations are whole ms (rounded up) and at most 2^31-1 ms (Node's timer
-// limit); minAnnounceMs * reapRatio + reapIntervalMs < 2^31 (the wrapping uint32 last-seen clock).
+// The typed configuration every other layer reads. Keys are chihaya v1's camelCase names
+// (docs/compatibility.md); durations are held in milliseconds (`...Ms`) after parsing Go-syntax strings
+// such as "15m" or "250ms", listen addresses as parsed ListenAddr values. load.ts validates every value:
+// durations are whole ms (rounded up) and at most 2^31-1 ms (Node's timer limit).
+import type { ListenAddr } from './listen-addr.js';
 
 export interface Config {
   // Tracker behaviour (chihaya v1 `TrackerConfig`)
@@ -23,10 +24,10 @@ export interface Config {
   clientWhitelist: string[];
   maxScrapeInfoHashes: number; // ours: bound on info_hash values in one scrape
 
-  // Listeners: "host:port", "[v6]:port", ":port" (all interfaces) or "" (disabled)
-  apiListenAddr: string;
-  httpListenAddr: string;
-  udpListenAddr: string;
+  // Listeners, parsed from "host:port", "[v6]:port", ":port" (all interfaces); null = "" (disabled)
+  apiListenAddr: ListenAddr | null;
+  httpListenAddr: ListenAddr | null;
+  udpListenAddr: ListenAddr | null;
 
   // Timeouts: 0 = none. Read: whole request; write: whole response; request: shutdown grace period.
   apiReadTimeoutMs: number;
@@ -75,9 +76,9 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   clientWhitelist: [] as string[],
   maxScrapeInfoHashes: 74,
 
-  apiListenAddr: 'localhost:6880',
-  httpListenAddr: 'localhost:6881',
-  udpListenAddr: 'localhost:6882',
+  apiListenAddr: { host: 'localhost', port: 6880 },
+  httpListenAddr: { host: 'localhost', port: 6881 },
+  udpListenAddr: { host: 'localhost', port: 6882 },
 
   apiReadTimeoutMs: 10_000,
   apiWriteTimeoutMs: 10_000,

@@ -3,18 +3,13 @@
 // the nearest known key, because v1 ignored unknown keys and old files may carry leftovers.
 
 import { readFileSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
 import { defaultConfig, type Config } from './config.js';
 import { formatDuration, parseGoDuration } from './duration.js';
+import { ConfigError } from './config-error.js';
+import { ADDR_HINT, parseListenAddr } from './listen-addr.js';
 
-/** A configuration mistake. `message` is one line, fit to print before exiting non-zero. */
-export class ConfigError extends Error {
-  readonly code = 'HAYATE_CONFIG';
-  constructor(message: string, readonly key?: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
+export { parseListenAddr };
 
 type Kind =
   | 'bool' | 'int' | 'ratio' | 'duration' | 'timeout' | 'string' | 'header' | 'strings' | 'addr'
@@ -78,13 +73,9 @@ BY_NAME.set('jwksetupdateinterval', BY_NAME.get('jwkupdateinterval')!);
 
 // Node clamps setTimeout/setInterval delays above 2^31-1 ms to 1 ms: a huge interval would spin.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-// Last-seen times are a wrapping uint32 ms clock; differences are only meaningful below 2^31.
-const CLOCK_HALF_RANGE_MS = 2 ** 31;
 
 const DURATION_HINT = 'not a duration (e.g. "30m", "1h30m", "250ms")';
-const ADDR_HINT = 'expected "host:port", ":port", "[v6addr]:port" or "" (disabled)';
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 token
-const HOST_NAME = /^[A-Za-z0-9_]([A-Za-z0-9_.-]*)$/;
 
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -93,36 +84,6 @@ function show(value: unknown): string {
 
 function fail(key: string, value: unknown, expected: string): never {
   throw new ConfigError(`config: ${key}: ${show(value)}: ${expected}`, key);
-}
-
-/**
- * Splits a listen address. "" → null (listener disabled); host "" means all interfaces; an IPv6 host is
- * returned without brackets. Port 0 asks the OS for a free port. A hostname such as "localhost" is
- * returned as written: resolving it is the listener's job. Throws ConfigError naming `key`.
- */
-export function parseListenAddr(key: string, value: string): { host: string; port: number } | null {
-  if (value === '') return null;
-  let host: string;
-  let portText: string;
-  if (value.startsWith('[')) {
-    const close = value.indexOf(']');
-    if (close < 0 || value[close + 1] !== ':') fail(key, value, ADDR_HINT);
-    host = value.slice(1, close);
-    portText = value.slice(close + 2);
-    const zone = host.indexOf('%'); // link-local scope, e.g. fe80::1%eth0
-    if (!isIPv6(zone < 0 ? host : host.slice(0, zone))) fail(key, value, 'not an IPv6 address in brackets');
-  } else {
-    const colon = value.lastIndexOf(':');
-    if (colon < 0) fail(key, value, ADDR_HINT);
-    host = value.slice(0, colon);
-    portText = value.slice(colon + 1);
-    if (host.includes(':')) fail(key, value, 'an IPv6 address needs brackets, e.g. "[::1]:6881"');
-    if (host !== '' && !isIPv4(host) && !HOST_NAME.test(host)) fail(key, value, 'not a valid host name');
-  }
-  if (!/^[0-9]{1,5}$/.test(portText)) fail(key, value, 'port must be a number 0..65535');
-  const port = Number(portText);
-  if (port > 65535) fail(key, value, 'port must be 0..65535');
-  return { host, port };
 }
 
 function readInt(spec: KeySpec, value: unknown): number {
@@ -186,8 +147,7 @@ function readValue(spec: KeySpec, value: unknown, warnings: string[]): unknown {
     }
     case 'addr':
       if (typeof value !== 'string') fail(name, value, ADDR_HINT);
-      parseListenAddr(name, value);
-      return value;
+      return parseListenAddr(name, value);
     case 'driver':
       // v1's only driver did nothing, so "noop" and unset mean the same thing.
       if (value === '' || value === 'noop') return 'noop';
@@ -243,15 +203,6 @@ function suggestKey(unknown: string): string | undefined {
 }
 
 function crossChecks(c: Config, warnings: string[]): void {
-  const window = c.minAnnounceMs * c.reapRatio + c.reapIntervalMs;
-  if (window >= CLOCK_HALF_RANGE_MS) {
-    throw new ConfigError(
-      `config: minAnnounce * reapRatio + reapInterval = ${formatDuration(c.minAnnounceMs)} * ${c.reapRatio} + ` +
-        `${formatDuration(c.reapIntervalMs)} = ${formatDuration(window)}: must be below 2^31 ms ` +
-        `(about 24.8 days; peers' last-seen clock wraps)`,
-      'minAnnounce',
-    );
-  }
   if (c.workers > c.torrentMapShards) {
     warnings.push(
       `config: workers (${c.workers}) > torrentMapShards (${c.torrentMapShards}): ` +

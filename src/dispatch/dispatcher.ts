@@ -1,7 +1,6 @@
 // The seam between frontends (sockets, parsing) and the swarm (tables, reply bytes). A frontend fills an
 // 80-byte announce record, hands it over, and gets the reply bytes back through its ReplySink, possibly
 // synchronously (inline) or later (worker threads). Frontends never touch swarm tables.
-import type { ShardMemory } from '../swarm/shard.js';
 import type { TorrentSummary } from '../swarm/peer-store.js';
 
 export interface ReplySink {
@@ -14,6 +13,8 @@ export interface ReplySink {
 }
 
 export interface Dispatcher {
+  /** Resolves once every swarm thread has started and can take requests. */
+  ready(): Promise<void>;
   /** Registers a frontend; the returned id goes into every record it sends (OFF_SINK_ID). */
   register(sink: ReplySink): number;
   /**
@@ -29,8 +30,6 @@ export interface Dispatcher {
   create(infoHash: Buffer): Promise<boolean>;
   remove(infoHash: Buffer): Promise<boolean>;
 
-  /** Shared memory of every shard, so stats can be read without messages. */
-  readonly shardMemories: readonly ShardMemory[];
   /** Requests refused for back-pressure, for /stats. */
   readonly refusedCount: number;
   /** Requests accepted but failed because their worker died, and worker restarts, for /stats. */

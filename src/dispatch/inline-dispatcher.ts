@@ -2,14 +2,13 @@
 // frontend's call. The simplest and, on one core, the fastest dispatcher.
 import { OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
 import type { SwarmSettings } from '../swarm/settings.js';
-import { Shard, type ShardMemory } from '../swarm/shard.js';
+import type { ShardMemory } from '../swarm/shard.js';
 import type { TorrentSummary } from '../swarm/peer-store.js';
 import { SwarmEngine } from '../swarm/swarm-engine.js';
 import { AnnounceHandler } from './announce-handler.js';
 import type { Dispatcher, ReplySink } from './dispatcher.js';
 
 export class InlineDispatcher implements Dispatcher {
-  readonly shardMemories: readonly ShardMemory[];
   readonly refusedCount = 0;
   readonly failedInFlight = 0;
   readonly restarts = 0;
@@ -19,15 +18,14 @@ export class InlineDispatcher implements Dispatcher {
   private counts = new Uint32Array(3 * 128);
   private readonly reaper: NodeJS.Timeout;
 
-  constructor(settings: SwarmSettings) {
-    const memories: ShardMemory[] = [];
-    for (let i = 0; i < settings.torrentMapShards; i++) memories.push(Shard.allocate(settings.maxPeersPerShard));
-    this.shardMemories = memories;
+  constructor(settings: SwarmSettings, memories: readonly ShardMemory[]) {
     this.engine = new SwarmEngine(settings, memories);
     this.handler = new AnnounceHandler(this.engine, settings);
     this.reaper = setInterval(() => this.engine.reap(Date.now()), settings.reapIntervalMs);
     this.reaper.unref();
   }
+
+  async ready(): Promise<void> {}
 
   register(sink: ReplySink): number {
     this.sinks.push(sink);

@@ -7,7 +7,7 @@ import type { Log } from '../util/log.js';
 import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
 import { ClientErrors } from '../core/client-errors.js';
 import type { SwarmSettings } from '../swarm/settings.js';
-import { Shard, type ShardMemory } from '../swarm/shard.js';
+import type { ShardMemory } from '../swarm/shard.js';
 import { shardOf } from '../swarm/shard-of.js';
 import type { TorrentSummary } from '../swarm/peer-store.js';
 import type { Dispatcher, ReplySink } from './dispatcher.js';
@@ -42,7 +42,6 @@ interface SwarmThread {
 }
 
 export class WorkerDispatcher implements Dispatcher {
-  readonly shardMemories: readonly ShardMemory[];
   refusedCount = 0;
   failedInFlight = 0;
   restarts = 0;
@@ -63,11 +62,8 @@ export class WorkerDispatcher implements Dispatcher {
     }
   };
 
-  constructor(private readonly settings: SwarmSettings, readonly workerCount: number, private readonly log: Log,
-    private readonly onFatal: (err: Error) => void = (err) => { throw err; }) {
-    const memories: ShardMemory[] = [];
-    for (let i = 0; i < settings.torrentMapShards; i++) memories.push(Shard.allocate(settings.maxPeersPerShard));
-    this.shardMemories = memories;
+  constructor(private readonly settings: SwarmSettings, private readonly shardMemories: readonly ShardMemory[],
+    readonly workerCount: number, private readonly log: Log, private readonly onFatal: (err: Error) => void = (err) => { throw err; }) {
     for (let i = 0; i < workerCount; i++) {
       const memory = { requests: allocateRing(REQUEST_RING_BYTES), replies: allocateRing(REPLY_RING_BYTES) };
       this.threads.push(this.spawn(i, memory, false, 0));

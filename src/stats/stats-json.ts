@@ -1,12 +1,11 @@
 // GET /stats in chihaya v1's JSON shape; `?flatten` gives dotted keys, `?pretty` indents.
 import type { MemStats } from './mem-stats.js';
 import type { RequestStats } from './request-stats.js';
-import type { SwarmStatsReader } from '../swarm/swarm-totals.js';
+import type { SwarmTotals } from '../swarm/swarm-totals.js';
 
 export interface DispatchFigures { refusedCount: number; failedInFlight: number; restarts: number }
 
-export function statsObject(req: RequestStats, swarm: SwarmStatsReader, mem: MemStats | null, dispatch: DispatchFigures): Record<string, unknown> {
-  const s = swarm.read();
+export function statsObject(req: RequestStats, s: SwarmTotals, mem: MemStats | null, dispatch: DispatchFigures): Record<string, unknown> {
   const ms = (us: number): number => Math.round(us / 10) / 100;
   const out: Record<string, unknown> = {
     Started: req.started.toISOString(),

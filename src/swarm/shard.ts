@@ -29,6 +29,11 @@ export class Shard {
     this.counters = new Float64Array(memory.counters);
   }
 
+  /** The `torrentMapShards` shards of a tracker, allocated once and handed to their owner threads. */
+  static allocateAll(settings: { torrentMapShards: number; maxPeersPerShard: number }): ShardMemory[] {
+    return Array.from({ length: settings.torrentMapShards }, () => Shard.allocate(settings.maxPeersPerShard));
+  }
+
   static allocate(maxPeers: number): ShardMemory {
     const max = maxPeers > 0 ? maxPeers : DEFAULT_MAX_RECORDS;
     return {

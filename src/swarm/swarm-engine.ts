@@ -22,7 +22,7 @@ export class SwarmEngine implements PeerStore {
   private readonly outcome: AnnounceOutcome;
   private readonly clock: PeerClock;
 
-  constructor(readonly settings: SwarmSettings, memories: (ShardMemory | undefined)[], repair = false) {
+  constructor(readonly settings: SwarmSettings, memories: readonly (ShardMemory | undefined)[], repair = false) {
     this.shards = memories.map((m) => (m === undefined ? undefined : new Shard(m)));
     if (repair) for (const s of this.shards) s?.repair();
     this.outcome = new AnnounceOutcome(settings.maxNumWant);

@@ -1,4 +1,6 @@
-// Swarm figures summed over every shard straight from shared memory (the owner threads write them).
+// The swarm's view for stats: figures summed over every shard, read straight from shared memory (the
+// owner threads write them; any thread may read them, without a message). Other parts read swarm
+// figures only through this, never the table layouts.
 import { Counter, peerCounter, PeerCounter } from './counters.js';
 import { H_LIVE } from './record-slots.js';
 import type { ShardMemory } from './shard.js';
@@ -15,7 +17,7 @@ export interface SwarmTotals {
   peersIPv6: FamilyStats;
 }
 
-export class SwarmStatsReader {
+export class SwarmTotalsReader {
   private readonly counters: Float64Array[];
   private readonly torrentHeaders: Uint32Array[];
 

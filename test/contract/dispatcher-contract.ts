@@ -5,11 +5,14 @@ import { after, describe, it } from 'node:test';
 import type { Dispatcher, ReplySink } from '../../src/dispatch/dispatcher.js';
 import { Event, OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/core/announce-record.js';
 import type { SwarmSettings } from '../../src/swarm/settings.js';
+import { Shard, type ShardMemory } from '../../src/swarm/shard.js';
+import { SwarmTotalsReader } from '../../src/swarm/swarm-totals.js';
 import { label20, makeRecord, type RecordSpec } from '../helpers/records.js';
 import { decodeBody } from '../helpers/replies.js';
 import { baseSettings } from './peer-store-contract.js';
 
-export type DispatcherFactory = (settings: SwarmSettings) => Promise<Dispatcher>;
+/** Makes a dispatcher over `shards` (allocated by the contract, as the tracker allocates them). */
+export type DispatcherFactory = (settings: SwarmSettings, shards: readonly ShardMemory[]) => Promise<Dispatcher>;
 
 /** Collects replies; `next(id)` resolves with the reply of request `id`. */
 export class CollectingSink implements ReplySink {
@@ -48,11 +51,13 @@ export function dispatcherContract(name: string, factory: DispatcherFactory): vo
   describe(`Dispatcher contract: ${name}`, () => {
     const open: Dispatcher[] = [];
     after(async () => { for (const d of open) await d.close(); });
-    const make = async (over: Partial<SwarmSettings> = {}): Promise<{ d: Dispatcher; sink: CollectingSink; sinkId: number }> => {
-      const d = await factory({ ...baseSettings, torrentMapShards: 8, ...over });
+    const make = async (over: Partial<SwarmSettings> = {}): Promise<{ d: Dispatcher; sink: CollectingSink; sinkId: number; shards: ShardMemory[] }> => {
+      const settings = { ...baseSettings, torrentMapShards: 8, ...over };
+      const shards = Shard.allocateAll(settings);
+      const d = await factory(settings, shards);
       open.push(d);
       const sink = new CollectingSink();
-      return { d, sink, sinkId: d.register(sink) };
+      return { d, sink, sinkId: d.register(sink), shards };
     };
     let nextId = 1;
     const send = (d: Dispatcher, sinkId: number, spec: RecordSpec): number => {
@@ -100,9 +105,15 @@ export function dispatcherContract(name: string, factory: DispatcherFactory): vo
       assert.equal(await d.remove(ih), false);
     });
 
-    it('exposes every shard\'s memory for stats', async () => {
-      const { d } = await make({ torrentMapShards: 5 });
-      assert.equal(d.shardMemories.length, 5);
+    it('writes into the shards it was given, where stats read them without a message', async () => {
+      const { d, sink, sinkId, shards } = await make({ torrentMapShards: 5 });
+      const ids: number[] = [];
+      for (let t = 0; t < 20; t++) ids.push(send(d, sinkId, { infoHash: `m${t}`, peerId: 'p', v4: '192.0.2.9' }));
+      await Promise.all(ids.map((id) => sink.next(id)));
+      const totals = new SwarmTotalsReader(shards).read();
+      assert.equal(totals.torrentsSize, 20);
+      assert.equal(totals.peersIPv4.Peers.Current, 20);
+      assert.ok(shards.every((m) => new Shard(m).torrents.live > 0), 'every one of the 5 shards holds torrents');
     });
 
     it('keeps the event order of one peer', async () => {

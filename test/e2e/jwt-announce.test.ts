@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
-import { defaultConfig, type Config } from '../../src/config/config.js';
+import type { Config } from '../../src/config/config.js';
 import { Log } from '../../src/util/log.js';
 import { Tracker } from '../../src/tracker.js';
 import { AUDIENCE, hashOf, hexOf, JwksServer, makeKey, mintQuay, TEST_HASH, waitFor, type TestKey } from '../helpers/jwt-fixtures.js';
-import { announceUrl, failureOf, get, scrapeUrl, WORKER_COUNTS } from '../helpers/tracker.js';
+import { announceUrl, failureOf, get, scrapeUrl, testConfig, WORKER_COUNTS } from '../helpers/tracker.js';
 
 const QUAY_PEER_ID = Buffer.from('-QUAY00-6wfG2wk6wWLc');
 
@@ -15,11 +15,7 @@ interface Running { tracker: Tracker; http: string; api: string; udpPort: number
 
 async function start(jwks: JwksServer, over: Partial<Config>): Promise<Running> {
   const logs: string[] = [];
-  const config: Config = {
-    ...defaultConfig, clientWhitelist: [],
-    httpListenAddr: '127.0.0.1:0', apiListenAddr: '127.0.0.1:0', udpListenAddr: '127.0.0.1:0',
-    jwkSetURI: jwks.url, jwtAudience: AUDIENCE, ...over,
-  };
+  const config: Config = { ...testConfig({ udpListenAddr: '127.0.0.1:0' }), jwkSetURI: jwks.url, jwtAudience: AUDIENCE, ...over };
   const tracker = await Tracker.start(config, new Log(3, (line) => { logs.push(line); }));
   return { tracker, http: `http://127.0.0.1:${tracker.ports.http}`, api: `http://127.0.0.1:${tracker.ports.api}`, udpPort: tracker.ports.udp!, logs };
 }

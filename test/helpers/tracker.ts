@@ -7,6 +7,7 @@ import { createSocket } from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import { defaultConfig, type Config } from '../../src/config/config.js';
+import { parseListenAddr, type ListenAddr } from '../../src/config/listen-addr.js';
 import { Log } from '../../src/util/log.js';
 import { Tracker } from '../../src/tracker.js';
 
@@ -300,27 +301,36 @@ export interface TestTracker {
   stop: () => Promise<void>;
 }
 
-function urlHost(listenAddr: string): string {
-  if (listenAddr.startsWith('[')) return listenAddr.slice(0, listenAddr.indexOf(']') + 1);
-  const host = listenAddr.slice(0, listenAddr.lastIndexOf(':'));
-  return host === '' || host === 'localhost' ? '127.0.0.1' : host;
+function urlHost(addr: ListenAddr): string {
+  if (addr.host.includes(':')) return `[${addr.host}]`;
+  return addr.host === '' || addr.host === 'localhost' ? '127.0.0.1' : addr.host;
+}
+
+type ListenKey = 'httpListenAddr' | 'udpListenAddr' | 'apiListenAddr';
+/** Config overrides; listen addresses as config.json writes them ("127.0.0.1:0", "[::1]:0", ""). */
+export type TestOverrides = Omit<Partial<Config>, ListenKey> & Partial<Record<ListenKey, string>>;
+
+/** A Config from the defaults and `overrides`, listen addresses parsed as config.json's are. */
+export function testConfig(overrides: TestOverrides = {}): Config {
+  const { httpListenAddr = '127.0.0.1:0', apiListenAddr = '127.0.0.1:0', udpListenAddr = '', ...rest } = overrides;
+  return {
+    ...defaultConfig,
+    clientWhitelist: [...defaultConfig.clientWhitelist],
+    ...rest,
+    httpListenAddr: parseListenAddr('httpListenAddr', httpListenAddr),
+    apiListenAddr: parseListenAddr('apiListenAddr', apiListenAddr),
+    udpListenAddr: parseListenAddr('udpListenAddr', udpListenAddr),
+  };
 }
 
 /** Starts a tracker on free loopback ports (UDP off unless overridden), logging nothing. */
-export async function startTestTracker(overrides: Partial<Config> = {}): Promise<TestTracker> {
-  const config: Config = {
-    ...defaultConfig,
-    clientWhitelist: [...defaultConfig.clientWhitelist],
-    httpListenAddr: '127.0.0.1:0',
-    apiListenAddr: '127.0.0.1:0',
-    udpListenAddr: '',
-    ...overrides,
-  };
+export async function startTestTracker(overrides: TestOverrides = {}): Promise<TestTracker> {
+  const config = testConfig(overrides);
   const tracker = await Tracker.start(config, new Log(0, () => {}));
-  const httpHost = config.httpListenAddr === '' ? '' : urlHost(config.httpListenAddr);
+  const httpHost = config.httpListenAddr === null ? '' : urlHost(config.httpListenAddr);
   const httpPort = tracker.ports.http ?? 0;
-  const httpUrl = config.httpListenAddr === '' ? '' : `http://${httpHost}:${httpPort}`;
-  const apiUrl = config.apiListenAddr === '' ? '' : `http://${urlHost(config.apiListenAddr)}:${tracker.ports.api}`;
+  const httpUrl = config.httpListenAddr === null ? '' : `http://${httpHost}:${httpPort}`;
+  const apiUrl = config.apiListenAddr === null ? '' : `http://${urlHost(config.apiListenAddr)}:${tracker.ports.api}`;
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopped ??= tracker.stop());
   return { tracker, httpUrl, apiUrl, httpHost: httpHost.replace(/^\[|\]$/g, ''), httpPort, stop };

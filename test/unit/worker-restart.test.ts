@@ -4,17 +4,21 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { WorkerDispatcher } from '../../src/dispatch/worker-dispatcher.js';
 import { Log } from '../../src/util/log.js';
+import { Shard } from '../../src/swarm/shard.js';
 import { OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/core/announce-record.js';
 import { CollectingSink } from '../contract/dispatcher-contract.js';
 import { baseSettings } from '../contract/peer-store-contract.js';
 import { label20, makeRecord } from '../helpers/records.js';
+
+const settings8 = { ...baseSettings, torrentMapShards: 8 };
+const settings1 = { ...baseSettings, torrentMapShards: 1 };
 
 describe('worker dispatcher under failure', () => {
   const open: WorkerDispatcher[] = [];
   after(async () => { for (const d of open) await d.close(); });
 
   it('restarts a worker killed under load; its swarms stay complete', async () => {
-    const d = new WorkerDispatcher({ ...baseSettings, torrentMapShards: 8 }, 2, new Log(0));
+    const d = new WorkerDispatcher(settings8, Shard.allocateAll(settings8), 2, new Log(0));
     open.push(d);
     await d.ready();
     const sink = new CollectingSink();
@@ -57,7 +61,7 @@ describe('worker dispatcher under failure', () => {
   });
 
   it('refuses announces when a worker\'s ring is full, and answers every accepted one', async () => {
-    const d = new WorkerDispatcher({ ...baseSettings, torrentMapShards: 1 }, 1, new Log(0));
+    const d = new WorkerDispatcher(settings1, Shard.allocateAll(settings1), 1, new Log(0));
     open.push(d);
     await d.ready();
     const sink = new CollectingSink();

@@ -2,29 +2,25 @@
 // tracker answer is HTTP 200 with a bencoded body. Parses into the announce record, applies the
 // whitelist, hands the record to the dispatcher, and sends the reply bytes it gets back.
 import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
-import type { ClientWhitelist } from '../../auth/client-whitelist.js';
-import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
-import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
+import type { ClientWhitelist, JwtGate } from '../../auth/index.js';
+import { ANNOUNCE_RECORD_BYTES, OFF_REPLY_KIND, ReplyKind } from '../../core/announce-record.js';
+import { ClientErrors } from '../../core/client-errors.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
-import { ThrottledErrorLog } from '../../util/log-throttle.js';
-import { redactQuery, type Log } from '../../util/log.js';
-import {
-  ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REPLY_KIND, OFF_REQUEST_ID, OFF_SINK_ID, ReplyKind,
-} from '../../core/announce-record.js';
-import { clientIdOf } from '../../core/client-id.js';
-import { ClientErrors } from '../../core/client-errors.js';
 import { putFailure } from '../../protocol/http/failure.js';
 import { AnnounceQueryParser, parseScrapeQuery } from '../../protocol/http/http-query.js';
 import { putHttpScrape, scrapeBodyBytes } from '../../protocol/http/scrape-response.js';
 import type { RequestStats } from '../../stats/request-stats.js';
 import { closeListenSocket, listenApp, type BoundSocket } from '../../util/listen.js';
+import { ThrottledErrorLog } from '../../util/log-throttle.js';
+import { redactQuery, type Log } from '../../util/log.js';
+import { Admission, AnnounceGate, type ParkedAnswer } from '../announce-gate.js';
 import { ClientAddress } from './client-address.js';
 import { PendingReplies } from './pending-replies.js';
 
 const MAX_IN_FLIGHT = 65_536;
 
-export class HttpFrontend implements ReplySink, VerdictSink {
+export class HttpFrontend implements ReplySink, ParkedAnswer {
   private readonly app = uWS.App();
   private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
   private readonly parser: AnnounceQueryParser;
@@ -37,26 +33,19 @@ export class HttpFrontend implements ReplySink, VerdictSink {
   private readonly errors: ThrottledErrorLog;
   /** The pending id the current handler took, so a fault does not leak it. */
   private currentId = -1;
-  /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
-  private readonly parked: Buffer;
-  private readonly jwtTag: number;
-  /** The record's info_hash, as the JWT check reads it (a view made once, not per request). */
-  private readonly infoHash: Buffer;
+  private readonly gate: AnnounceGate;
   /** True while inside a uWS handler: a reply can be written directly, without cork. */
   private inHandler = false;
 
   constructor(private readonly config: Config, private readonly dispatcher: Dispatcher,
-    private readonly whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log,
-    private readonly jwt: JwtGate | null) {
+    whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null) {
     this.parser = new AnnounceQueryParser(this.record, config.defaultNumWant, config.maxNumWant);
     this.address = new ClientAddress(config.realIPHeader, config.allowIPSpoofing, config.dualStackedPeers);
     this.scrapeHashes = Buffer.alloc(config.maxScrapeInfoHashes * 20);
     this.body = Buffer.alloc(Math.max(4096, scrapeBodyBytes(config.maxScrapeInfoHashes)));
     this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
-    this.jwtTag = jwt === null ? -1 : jwt.register(this);
-    this.infoHash = this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20);
-    this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
+    this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT);
     // A bug must cost one request an `internal error` answer, never the process (and its swarms).
     this.app.get('/announce', (res, req) => {
       this.currentId = -1;
@@ -104,50 +93,29 @@ export class HttpFrontend implements ReplySink, VerdictSink {
     const rec = this.record;
     if (!this.parser.parse(query)) return this.refuse(res, startedAt, ClientErrors.malformedRequest, this.parser.reason);
     this.address.resolve(res, req, query, this.parser, rec);
-    if (this.whitelist.enabled && !this.whitelist.allows(clientIdOf(rec, OFF_PEER_ID))) {
-      return this.refuse(res, startedAt, ClientErrors.clientNotApproved, 'client not on the whitelist');
-    }
     rec[OFF_REPLY_KIND] = this.parser.compact ? ReplyKind.HttpCompact : ReplyKind.HttpDict;
     const id = this.pending.add(res, startedAt);
     if (id < 0) return this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
     this.currentId = id;
-    if (this.jwt !== null) {
-      const code = this.jwt.check(this.jwtTag, this.parser.jwt, this.infoHash, id);
-      if (code === JWT_PENDING) {
-        rec.copy(this.parked, id * ANNOUNCE_RECORD_BYTES);
-        res.onAborted(() => this.pending.markAborted(id));
-        return;
-      }
-      if (code !== JWT_OK) {
-        this.pending.take(id);
-        return this.refuse(res, startedAt, jwtFailureReason(code), 'jwt refused');
-      }
-    }
-    this.inHandler = true;
-    const accepted = this.forward(id, rec);
+    this.inHandler = true; // an inline dispatcher answers within admit: write directly, no cork
+    const admission = this.gate.admit(id, this.parser.jwt);
     this.inHandler = false;
-    if (!accepted) {
+    if (admission === Admission.Refused) {
       this.pending.take(id);
-      return this.refuse(res, startedAt, ClientErrors.busy, 'swarm queue full');
+      return this.refuse(res, startedAt, this.gate.reason, this.gate.detail);
     }
     this.awaitIfPending(res, id);
   }
 
-  /** Hands the record of pending request `id` to the swarm; false under back-pressure. */
-  private forward(id: number, rec: Buffer): boolean {
-    rec[OFF_SINK_ID] = this.sinkId;
-    rec.writeUInt32LE(id, OFF_REQUEST_ID);
-    return this.dispatcher.announce(rec);
+  // ParkedAnswer: the gate's word on an announce that waited for its token's verdict.
+  isWaiting(id: number): boolean {
+    return this.pending.isPending(id);
   }
 
-  // VerdictSink: a parked announce's token was verified (or not).
-  jwtVerdict(id: number, code: JwtVerdict): void {
-    if (!this.pending.isPending(id)) return;
-    if (code === JWT_OK && this.forward(id, this.parked.subarray(id * ANNOUNCE_RECORD_BYTES, (id + 1) * ANNOUNCE_RECORD_BYTES))) return;
+  refuseParked(id: number, reason: string): void {
     const res = this.pending.take(id);
     if (res === null) return;
     this.stats.requestsBad++;
-    const reason = code === JWT_OK ? ClientErrors.busy : jwtFailureReason(code);
     if (this.log.on(2)) this.log.at(2, `http refused: ${reason}`);
     this.send(res, this.body.subarray(0, putFailure(this.body, 0, reason)));
   }

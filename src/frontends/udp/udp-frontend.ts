@@ -3,27 +3,25 @@
 // than the request ever goes to an address that has not proven it receives our packets.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
-import type { ClientWhitelist } from '../../auth/client-whitelist.js';
-import type { JwtGate, VerdictSink } from '../../auth/jwt-gate.js';
-import { JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict } from '../../auth/jwt/index.js';
+import type { ClientWhitelist, JwtGate } from '../../auth/index.js';
+import { ANNOUNCE_RECORD_BYTES } from '../../core/announce-record.js';
+import { ClientErrors } from '../../core/client-errors.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
-import { ThrottledErrorLog } from '../../util/log-throttle.js';
-import type { Log } from '../../util/log.js';
-import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../../core/announce-record.js';
+import { SourceAddress } from '../../protocol/source-address.js';
 import { parseUrlDataQuery, readUrlData } from '../../protocol/udp/bep41.js';
-import { clientIdOf } from '../../core/client-id.js';
-import { ClientErrors } from '../../core/client-errors.js';
 import { ConnectionIds } from '../../protocol/udp/connection-id.js';
 import { UdpError, udpErrorText } from '../../protocol/udp/errors.js';
 import {
   Action, isConnectRequest, MAX_SCRAPE_HASHES, parseAnnounceInto, PKT_CONNECTION_ID, PKT_SCRAPE_HASHES, PKT_TRANSACTION_ID,
   readAction, scrapeHashCount, type AnnounceParseOptions,
 } from '../../protocol/udp/packets.js';
-import { SourceAddress } from '../../protocol/source-address.js';
 import { writeConnectReply, writeErrorReply, writeScrapeReply } from '../../protocol/udp/writers.js';
 import type { RequestStats } from '../../stats/request-stats.js';
 import { bindHost } from '../../util/listen.js';
+import { ThrottledErrorLog } from '../../util/log-throttle.js';
+import type { Log } from '../../util/log.js';
+import { Admission, AnnounceGate, type ParkedAnswer } from '../announce-gate.js';
 import { PendingDatagrams } from './pending-datagrams.js';
 import { MAX_DATAGRAM_BYTES, ReplyRing } from './reply-ring.js';
 
@@ -36,7 +34,7 @@ const MAX_PEERS_PER_DATAGRAM = Math.floor((MAX_DATAGRAM_BYTES - 20) / 18);
  */
 const MAX_QUEUED_SEND_BYTES = 8 << 20;
 
-export class UdpFrontend implements ReplySink, VerdictSink {
+export class UdpFrontend implements ReplySink, ParkedAnswer {
   private socket: Socket | null = null;
   private readonly ids = new ConnectionIds();
   private readonly source = new SourceAddress();
@@ -51,24 +49,18 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   private readonly maxScrapeHashes: number;
   private readonly sinkId: number;
   private readonly errors: ThrottledErrorLog;
-  /** Announce records parked while their JWT is verified, by pending id (only with JWT on). */
-  private readonly parked: Buffer;
-  private readonly jwtTag: number;
-  /** The record's info_hash, as the JWT check reads it (a view made once, not per request). */
-  private readonly infoHash: Buffer;
+  private readonly gate: AnnounceGate;
   /** Coarse clock for connection IDs: refreshed once per event-loop turn that has packets. */
   private nowMs = Date.now();
 
-  constructor(config: Config, private readonly dispatcher: Dispatcher, private readonly whitelist: ClientWhitelist,
-    private readonly stats: RequestStats, private readonly log: Log, private readonly jwt: JwtGate | null) {
+  constructor(config: Config, private readonly dispatcher: Dispatcher, whitelist: ClientWhitelist,
+    private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null) {
     this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant,
       maxNumWant: Math.min(config.maxNumWant, MAX_PEERS_PER_DATAGRAM) };
     this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
     this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
-    this.jwtTag = jwt === null ? -1 : jwt.register(this);
-    this.infoHash = this.record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20);
-    this.parked = Buffer.alloc(jwt === null ? 0 : MAX_IN_FLIGHT * ANNOUNCE_RECORD_BYTES);
+    this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT);
   }
 
   /**
@@ -141,42 +133,31 @@ export class UdpFrontend implements ReplySink, VerdictSink {
     this.parseOptions.sourceAddr = addr;
     const err = parseAnnounceInto(pkt, this.record, this.parseOptions);
     if (err !== 0) return this.refuse(pkt, rinfo, udpErrorText(err));
-    if (this.whitelist.enabled && !this.whitelist.allows(clientIdOf(this.record, OFF_PEER_ID))) {
-      return this.refuse(pkt, rinfo, ClientErrors.clientNotApproved);
-    }
     const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
     if (id < 0) return this.refuse(pkt, rinfo, ClientErrors.busy);
     this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
-    if (this.jwt !== null) {
-      // BEP 41 URL data carries the token: `/announce?jwt=...`, possibly over several chunks.
+    // BEP 41 URL data carries the token: `/announce?jwt=...`, possibly over several chunks.
+    let token: string | null = null;
+    if (this.gate.checksJwt) {
       const urlData = readUrlData(pkt);
-      const token = urlData === null || urlData === '' ? null : parseUrlDataQuery(urlData)?.get('jwt') ?? null;
-      const code = this.jwt.check(this.jwtTag, token, this.infoHash, id);
-      if (code === JWT_PENDING) {
-        this.record.copy(this.parked, id * ANNOUNCE_RECORD_BYTES);
-        return;
-      }
-      if (code !== JWT_OK) {
-        this.pending.take(id);
-        return this.refuse(pkt, rinfo, jwtFailureReason(code));
-      }
+      token = urlData === null || urlData === '' ? null : parseUrlDataQuery(urlData)?.get('jwt') ?? null;
     }
-    if (!this.forward(id, this.record)) {
+    if (this.gate.admit(id, token) === Admission.Refused) {
       this.pending.take(id);
-      this.refuse(pkt, rinfo, ClientErrors.busy);
+      this.refuse(pkt, rinfo, this.gate.reason);
     }
   }
 
-  private forward(id: number, rec: Buffer): boolean {
-    rec[OFF_SINK_ID] = this.sinkId;
-    rec.writeUInt32LE(id, OFF_REQUEST_ID);
-    return this.dispatcher.announce(rec);
+  // ParkedAnswer: the gate's word on an announce that waited for its token's verdict.
+  isWaiting(id: number): boolean {
+    return this.pending.isPending(id);
   }
 
-  // VerdictSink: a parked announce's token was verified (or not).
-  jwtVerdict(id: number, code: JwtVerdict): void {
-    if (code === JWT_OK && this.forward(id, this.parked.subarray(id * ANNOUNCE_RECORD_BYTES, (id + 1) * ANNOUNCE_RECORD_BYTES))) return;
-    this.requestFailed(id, code === JWT_OK ? ClientErrors.busy : jwtFailureReason(code));
+  refuseParked(id: number, reason: string): void {
+    if (!this.pending.take(id)) return;
+    this.stats.udpPacketsBad++;
+    if (this.log.on(2)) this.log.at(2, `udp refused ${this.pending.address[id]}:${this.pending.port[id]}: ${reason}`);
+    this.sendError(id, reason);
   }
 
   private scrape(pkt: Buffer, rinfo: RemoteInfo, startedAt: number): void {
@@ -259,8 +240,13 @@ export class UdpFrontend implements ReplySink, VerdictSink {
   requestFailed(requestId: number, reason: string): void {
     if (!this.pending.take(requestId)) return;
     this.stats.requestsErrored++;
-    this.txBytes.writeUInt32BE(this.pending.transactionId[requestId]!, 0);
+    this.sendError(requestId, reason);
+  }
+
+  /** An error packet to a source that passed the connection-ID check (so it need not be capped). */
+  private sendError(id: number, reason: string): void {
+    this.txBytes.writeUInt32BE(this.pending.transactionId[id]!, 0);
     const n = writeErrorReply(this.scratch, 0, this.txBytes, 0, reason, 8 + reason.length);
-    this.send(this.scratch, n, this.pending.port[requestId]!, this.pending.address[requestId]!);
+    this.send(this.scratch, n, this.pending.port[id]!, this.pending.address[id]!);
   }
 }
