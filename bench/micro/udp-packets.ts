@@ -41,7 +41,7 @@ function main(): void {
   const src4 = Uint8Array.of(198, 51, 100, 9);
   const src6 = Uint8Array.from(Buffer.from('20010db8000000000000000000000042', 'hex'));
   const record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
-  const o4 = { sourceAddr: src4, allowIPSpoofing: true, defaultNumWant: 50, maxNumWant: 200 };
+  const o4 = { sourceAddr: src4, allowIPSpoofing: true, dualStackedPeers: true, defaultNumWant: 50, maxNumWant: 200 };
   const o6 = { ...o4, sourceAddr: src6 };
   const plain = announcePacket(Buffer.alloc(0));
   const url = Buffer.from('/announce?jwt=' + 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.' + 'x'.repeat(300) + '.sig', 'latin1');

@@ -285,6 +285,25 @@ for (const workers of WORKER_COUNTS) {
         assert.equal(r6b.leechers, 2);
       });
 
+      test('dualStackedPeers false: an IPv6 source naming an IPv4 address keeps only that IPv4 endpoint', async () => {
+        const single = await startTestTracker({ workers, udpListenAddr: '[::]:0', dualStackedPeers: false });
+        const s4 = await UdpClient.open({ host: '127.0.0.1', port: udpPort(single) });
+        const s6 = await UdpClient.open({ host: '::1', port: udpPort(single) });
+        try {
+          const ih = infoHash(`udp-single-stack-${workers}`);
+          const r6 = await s6.announceOk({ infoHash: ih, peerId: peerId('ss6'), left: 0, event: UdpEvent.Started, ip: '10.20.30.41', port: 7621 });
+          assert.equal(r6.seeders, 1, 'one endpoint, counted once');
+          const r4 = await s4.announceOk({ infoHash: ih, peerId: peerId('ss4'), left: 10, event: UdpEvent.Started, port: 7622 });
+          assert.deepEqual(r4.peers, ['10.20.30.41:7621'], 'the IPv4 leecher gets the endpoint the seeder named');
+          const r6b = await s6.announceOk({ infoHash: ih, peerId: peerId('ss6b'), left: 10, event: UdpEvent.Started, port: 7623 });
+          assert.deepEqual(r6b.peers, ['[::1]:7623'], 'no IPv6 endpoint was stored for the seeder (only itself comes back)');
+        } finally {
+          await s4.close();
+          await s6.close();
+          await single.stop();
+        }
+      });
+
       test('a connection id issued to 127.0.0.1 is not accepted from ::1', async () => {
         const cid4 = await c4.connect();
         const pkt = announcePacket({ connectionId: cid4, infoHash: infoHash('dual-cross'), peerId: peerId('dx'), left: 1, port: 7603 });

@@ -55,7 +55,8 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
 
   constructor(config: Config, private readonly dispatcher: Dispatcher, whitelist: ClientWhitelist,
     private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null) {
-    this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing, defaultNumWant: config.defaultNumWant,
+    this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing,
+      dualStackedPeers: config.dualStackedPeers, defaultNumWant: config.defaultNumWant,
       maxNumWant: Math.min(config.maxNumWant, MAX_PEERS_PER_DATAGRAM) };
     this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
     this.errors = new ThrottledErrorLog(log);

@@ -52,12 +52,10 @@ export const PKT_TRANSACTION_ID = 12; // 4 bytes, echoed in the reply
 // Announce request fields
 export const PKT_INFO_HASH = 16;
 export const PKT_PEER_ID = 36;
-export const PKT_DOWNLOADED = 56;   // u64 BE (not used by the swarm)
+// 56 downloaded and 72 uploaded (u64 BE) and 88 key are not used by the tracker
 export const PKT_LEFT = 64;         // u64 BE
-export const PKT_UPLOADED = 72;     // u64 BE (not used by the swarm)
 export const PKT_EVENT = 80;        // u32 BE, 0 none / 1 completed / 2 started / 3 stopped
 export const PKT_IP = 84;           // IPv4, 0 = use the source address
-export const PKT_KEY = 88;
 export const PKT_NUM_WANT = 92;     // i32 BE, -1 = default
 export const PKT_PORT = 96;         // u16 BE
 
@@ -69,8 +67,6 @@ export const CONNECT_REQUEST_BYTES = 16;
 export const CONNECT_REPLY_BYTES = 16;
 export const ANNOUNCE_REQUEST_MIN_BYTES = ANNOUNCE_OPTIONS_OFFSET; // 98
 export const ANNOUNCE_REPLY_HEADER_BYTES = 20;
-export const PEER4_BYTES = 6;
-export const PEER6_BYTES = 18;
 export const SCRAPE_REQUEST_MIN_BYTES = 36; // header + one hash
 export const SCRAPE_HASH_BYTES = 20;
 export const SCRAPE_REPLY_HEADER_BYTES = 8;
@@ -86,15 +82,14 @@ export const MAX_SCRAPE_HASHES = 74;
 /** The action field, or -1 when the packet is shorter than a request header. */
 export function readAction(pkt: Uint8Array): number {
   if (pkt.length < HEADER_BYTES) return -1;
-  return ((pkt[8]! << 24) | (pkt[9]! << 16) | (pkt[10]! << 8) | pkt[11]!) >>> 0;
+  return readU32(pkt, PKT_ACTION);
 }
 
 /** A connect request: at least 16 bytes, protocol id 0x41727101980, action 0. */
 export function isConnectRequest(pkt: Uint8Array): boolean {
   if (pkt.length < CONNECT_REQUEST_BYTES) return false;
-  const hi = (pkt[0]! << 24) | (pkt[1]! << 16) | (pkt[2]! << 8) | pkt[3]!;
-  const lo = ((pkt[4]! << 24) | (pkt[5]! << 16) | (pkt[6]! << 8) | pkt[7]!) >>> 0;
-  return hi === PROTOCOL_ID_HI && lo === PROTOCOL_ID_LO && readAction(pkt) === Action.Connect;
+  return readU32(pkt, PKT_CONNECTION_ID) === PROTOCOL_ID_HI && readU32(pkt, PKT_CONNECTION_ID + 4) === PROTOCOL_ID_LO &&
+    readAction(pkt) === Action.Connect;
 }
 
 export interface AnnounceParseOptions {
@@ -102,6 +97,8 @@ export interface AnnounceParseOptions {
   sourceAddr: Uint8Array;
   /** config allowIPSpoofing: honour a non-zero IP field (IPv4) of the announce. */
   allowIPSpoofing: boolean;
+  /** config dualStackedPeers: an IPv6 source that names an IPv4 address in the IP field keeps both. */
+  dualStackedPeers: boolean;
   /** config defaultNumWant: peers for num_want -1. */
   defaultNumWant: number;
   /** Upper bound on peers per reply (keeps the reply in one datagram). */
@@ -128,8 +125,8 @@ export function parseAnnounceInto(pkt: Buffer, record: Buffer, opts: AnnouncePar
   if (record.length < ANNOUNCE_RECORD_BYTES) throw new RangeError('announce record too small');
 
   // event: a u32 holding 0..3
-  if ((pkt[80]! | pkt[81]! | pkt[82]!) !== 0 || pkt[83]! > Event.Stopped) return UdpError.BadEvent;
-  const event = pkt[83]!;
+  if ((pkt[PKT_EVENT]! | pkt[PKT_EVENT + 1]! | pkt[PKT_EVENT + 2]!) !== 0 || pkt[PKT_EVENT + 3]! > Event.Stopped) return UdpError.BadEvent;
+  const event = pkt[PKT_EVENT + 3]!;
   if (scanOptions(pkt, ANNOUNCE_OPTIONS_OFFSET) < 0) return UdpError.Malformed;
 
   const src = opts.sourceAddr;
@@ -152,7 +149,7 @@ export function parseAnnounceInto(pkt: Buffer, record: Buffer, opts: AnnouncePar
   record[OFF_EVENT] = event;
 
   let flags = 0;
-  const spoofed = opts.allowIPSpoofing && (pkt[84]! | pkt[85]! | pkt[86]! | pkt[87]!) !== 0;
+  const spoofed = opts.allowIPSpoofing && (pkt[PKT_IP]! | pkt[PKT_IP + 1]! | pkt[PKT_IP + 2]! | pkt[PKT_IP + 3]!) !== 0;
   if (spoofed) {
     copy(pkt, PKT_IP, record, OFF_IPV4, 4);
     flags |= FLAG_HAS_V4;
@@ -167,16 +164,18 @@ export function parseAnnounceInto(pkt: Buffer, record: Buffer, opts: AnnouncePar
     record[OFF_REPLY_KIND] = ReplyKind.Udp4;
   } else {
     copyAddr(src, 0, record, OFF_IPV6, 16);
-    flags |= FLAG_HAS_V6 | FLAG_V6_CAPABLE;
+    // Without dualStackedPeers a peer keeps one endpoint, as over HTTP: the IPv4 one it named.
+    if (!spoofed || opts.dualStackedPeers) flags |= FLAG_HAS_V6;
+    flags |= FLAG_V6_CAPABLE;
     record[OFF_REPLY_KIND] = ReplyKind.Udp6;
   }
 
-  if ((pkt[64]! | pkt[65]! | pkt[66]! | pkt[67]! | pkt[68]! | pkt[69]! | pkt[70]! | pkt[71]!) === 0) {
-    flags |= FLAG_SEEDING;
-  }
+  let left = 0;
+  for (let k = 0; k < 8; k++) left |= pkt[PKT_LEFT + k]!;
+  if (left === 0) flags |= FLAG_SEEDING;
   record[OFF_FLAGS] = flags;
 
-  const rawNumWant = (pkt[92]! << 24) | (pkt[93]! << 16) | (pkt[94]! << 8) | pkt[95]!; // signed
+  const rawNumWant = readU32(pkt, PKT_NUM_WANT) | 0; // signed
   let numWant = rawNumWant === -1 ? opts.defaultNumWant : rawNumWant <= 0 ? 0 : rawNumWant;
   if (numWant > opts.maxNumWant) numWant = opts.maxNumWant;
   if (event === Event.Stopped || !(numWant > 0)) numWant = 0;
@@ -190,7 +189,7 @@ export function parseAnnounceInto(pkt: Buffer, record: Buffer, opts: AnnouncePar
 
 /**
  * Number of info hashes of a scrape request (1..maxHashes), or UdpError.Malformed when it is not a
- * scrape, carries no hash, or ends in a partial hash. Hash i starts at scrapeHashOffset(i).
+ * scrape, carries no hash, or ends in a partial hash. Hash i starts at PKT_SCRAPE_HASHES + 20 i.
  */
 export function scrapeHashCount(pkt: Uint8Array, maxHashes: number = MAX_SCRAPE_HASHES): number {
   if (pkt.length < SCRAPE_REQUEST_MIN_BYTES) return UdpError.Malformed;
@@ -201,9 +200,9 @@ export function scrapeHashCount(pkt: Uint8Array, maxHashes: number = MAX_SCRAPE_
   return n > maxHashes ? maxHashes : n;
 }
 
-/** Offset of the i-th info hash (20 bytes) in a scrape request. */
-export function scrapeHashOffset(i: number): number {
-  return PKT_SCRAPE_HASHES + SCRAPE_HASH_BYTES * i;
+
+function readU32(pkt: Uint8Array, o: number): number {
+  return ((pkt[o]! << 24) | (pkt[o + 1]! << 16) | (pkt[o + 2]! << 8) | pkt[o + 3]!) >>> 0;
 }
 
 // Plain loops: for 4..40 bytes they beat Buffer#copy and TypedArray#set (measured 53 vs 105 ns for
