@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Container smoke test for hayate: builds the image with podman (../shared/container, see its
-# README.md), runs it the way the Chihaya v1 deployment does
+# Container smoke test for hayate: builds the image with podman (or any docker-compatible CLI named by
+# $PODMAN), runs it the way the Chihaya v1 deployment does
 #   docker run -p 6880-6882:6880-6882 -v $PWD/config.json:/config.json:ro IMAGE -v=5
 # then checks /check, one HTTP announce and the image HEALTHCHECK, prints the logs and removes
 # the container. Every wait is bounded; exits non-zero on any failure.
 #
-# Env: BUILD_TIMEOUT (s, default 1200), START_TIMEOUT (s, default 60), SKIP_BUILD=1 (reuse image)
+# Env: PODMAN (the container CLI, default `podman`), BUILD_TIMEOUT (s, default 1200), START_TIMEOUT
+# (s, default 60), SKIP_BUILD=1 (reuse image)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-podman_sh=$(cd "$root/../shared/container" && pwd)/podman.sh
+podman_sh=${PODMAN:-podman}
 image=localhost/hayate
 name=hayate-smoke
 config="$root/deploy/config.example.json"

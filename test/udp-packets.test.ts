@@ -245,7 +245,7 @@ test('parseAnnounceInto: a source address that is not 4 or 16 bytes is a caller 
 // ---------------------------------------------------------------------------------------------------
 // BEP 41
 
-// compat.md vectors, plus option-walk edge cases. null = malformed packet.
+// docs/compatibility.md vectors, plus option-walk edge cases. null = malformed packet.
 const bep41Cases: Array<[string, number[], Record<string, string> | null, string | null]> = [
   ['02 05 "/?a=b"', [0x02, 0x05, ...ascii('/?a=b')], { a: 'b' }, '/?a=b'],
   ['02 00', [0x02, 0x00], {}, ''],

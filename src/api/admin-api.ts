@@ -49,11 +49,6 @@ export class AdminApi {
     app.any('/*', (res) => { res.writeStatus('404 Not Found').end('404 page not found\n'); });
   }
 
-  /** Adds a route (e.g. /metrics) from another module. */
-  route(path: string, handler: (res: HttpResponse, req: HttpRequest) => void): void {
-    this.app.get(path, handler);
-  }
-
   async listen(host: string, port: number): Promise<number> {
     this.bound = await listenApp(this.app, host, port, 'apiListenAddr');
     return this.bound.port;

@@ -1,5 +1,5 @@
 // Command-line flags with Go `flag` package syntax, because deployments start chihaya v1 as
-// `chihaya -config=/config.json -v=5` and must keep working unchanged (compat.md, "How it is started").
+// `chihaya -config=/config.json -v=5` and must keep working unchanged (docs/compatibility.md, "How it is started").
 // Accepted forms: -name, --name, -name=value, and -name value for flags that take a value.
 
 /** A bad command line. `message` names the flag; the entrypoint prints it with usageText(). */
@@ -31,10 +31,10 @@ interface FlagSpec {
 
 const FLAGS: Readonly<Record<string, FlagSpec>> = {
   config: { kind: 'string', arg: 'PATH', help: 'configuration file (chihaya v1 config.json); default: built-in defaults' },
-  v: { kind: 'int', arg: 'N', help: 'log verbosity 0..5 (>=2 logs each request, >=3 the request line); default 0' },
+  v: { kind: 'int', arg: 'N', help: 'log verbosity 0..5 (>=2 logs each refused request and why, >=3 each request line); default 0' },
   logtostderr: { kind: 'bool', arg: '', help: 'accepted for chihaya compatibility; logs always go to stderr' },
   maxprocs: { kind: 'int', arg: 'N', help: 'accepted for chihaya compatibility; no effect' },
-  debug: { kind: 'string', arg: 'ADDR', help: 'accepted for chihaya compatibility; address for a debug listener' },
+  debug: { kind: 'string', arg: 'ADDR', help: 'accepted for chihaya compatibility; no effect (no debug listener is started)' },
   // chihaya v1 linked glog, which registered these; old scripts may still pass them.
   alsologtostderr: { kind: 'bool', arg: '', help: 'accepted for glog compatibility; no effect' },
   stderrthreshold: { kind: 'string', arg: 'LEVEL', help: 'accepted for glog compatibility; no effect' },

@@ -47,7 +47,3 @@ export function parseListenAddr(key: string, value: string): ListenAddr | null {
 }
 
 
-/** The config text of an address, for logs ("127.0.0.1:6881", "[::1]:6881", ":6881"). */
-export function formatListenAddr(addr: ListenAddr): string {
-  return `${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}`;
-}

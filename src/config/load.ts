@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { defaultConfig, type Config } from './config.js';
-import { formatDuration, parseGoDuration } from './duration.js';
+import { formatDuration } from '../util/duration-format.js';
+import { parseGoDuration } from './duration.js';
 import { ConfigError } from './config-error.js';
 import { ADDR_HINT, parseListenAddr } from './listen-addr.js';
 
@@ -138,7 +139,7 @@ function readValue(spec: KeySpec, value: unknown, warnings: string[]): unknown {
       if (!Array.isArray(value)) fail(name, value, 'must be an array of strings');
       value.forEach((item: unknown, i) => {
         if (typeof item !== 'string') fail(`${name}[${i}]`, item, 'must be a string');
-        // A ClientID is 6 characters (compat.md); any other length can never match a peer.
+        // A ClientID is 6 characters (docs/compatibility.md); any other length can never match a peer.
         if (item.length !== 6) {
           warnings.push(`config: ${name}[${i}]: ${show(item)}: a client ID has 6 characters; this entry never matches`);
         }

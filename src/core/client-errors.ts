@@ -15,5 +15,3 @@ export const ClientErrors = {
   tooManyInfoHashes: 'too many info_hash values in one scrape',
   internalError: 'internal error',
 } as const;
-
-export type ClientError = (typeof ClientErrors)[keyof typeof ClientErrors];

@@ -22,8 +22,8 @@ import {
 import type { ControlReply, ControlRequest, ReadyMessage, SwarmWorkerData } from './worker-messages.js';
 
 /** Per-worker ring sizes: ~11,900 queued announces down, and room for their typical replies up. */
-export const REQUEST_RING_BYTES = 1 << 20;
-export const REPLY_RING_BYTES = 1 << 22;
+const REQUEST_RING_BYTES = 1 << 20;
+const REPLY_RING_BYTES = 1 << 22;
 const MAX_RESTARTS_IN_A_ROW = 3;
 const STABLE_AFTER_MS = 5_000;
 

@@ -3,6 +3,8 @@
 // "fe80::1%eth0"), and for the HTTP `ip` parameters and proxy header. Parses into two reused arrays and
 // folds IPv4-mapped IPv6 into plain IPv4 up front.
 
+import { hexDigitValue } from '../util/hex.js';
+
 /** ::ffff:a.b.c.d */
 export function isV4Mapped(a: Uint8Array): boolean {
   return (
@@ -13,12 +15,6 @@ export function isV4Mapped(a: Uint8Array): boolean {
   );
 }
 
-const HEX = new Int8Array(128).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX[0x41 + c] = 10 + c;
-  HEX[0x61 + c] = 10 + c;
-}
 
 export class SourceAddress {
   /** Filled when parse() returns it: an IPv4 source (also a mapped one). */
@@ -64,7 +60,7 @@ export class SourceAddress {
       let digits = 0;
       for (; j < end && digits <= 4; j++) {
         const c = s.charCodeAt(j);
-        const h = c < 128 ? HEX[c]! : -1;
+        const h = hexDigitValue(c);
         if (h < 0) break;
         value = (value << 4) | h;
         digits++;

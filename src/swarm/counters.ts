@@ -22,8 +22,8 @@ export const enum PeerCounter {
   Completed = 8,
 }
 
-export const FAMILY_COUNTERS = 9;
-export const COUNTER_SLOTS = Counter.FamilyBase + 2 * FAMILY_COUNTERS;
+const FAMILY_COUNTERS = 9;
+const COUNTER_SLOTS = Counter.FamilyBase + 2 * FAMILY_COUNTERS;
 
 export function allocateCounters(): SharedArrayBuffer {
   return new SharedArrayBuffer(COUNTER_SLOTS * 8);

@@ -3,10 +3,10 @@
 // head, live count, hash seed) lives in shared memory too, so a restarted worker resumes exactly here.
 import { SharedArena } from './shared-arena.js';
 
-export const H_HIGH_WATER = 0; // slots 1..highWater have been handed out at least once
-export const H_FREE_HEAD = 1;
+const H_HIGH_WATER = 0; // slots 1..highWater have been handed out at least once
+const H_FREE_HEAD = 1;
 export const H_LIVE = 2;
-export const H_SEED = 3;
+const H_SEED = 3;
 const HEADER_WORDS = 8;
 
 export interface RecordSlotsMemory {

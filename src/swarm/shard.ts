@@ -16,7 +16,7 @@ export interface ShardMemory {
 }
 
 /** Default bound on peer records per shard and family (and on torrents per shard). */
-export const DEFAULT_MAX_RECORDS = 1 << 24;
+const DEFAULT_MAX_RECORDS = 1 << 24;
 
 export class Shard {
   readonly torrents: TorrentTable;

@@ -6,7 +6,7 @@
 // class holds what is common: homes, insertion, removal, growth and rebuilding.
 import { SharedArena } from './shared-arena.js';
 
-export const INDEX_MIN_CAPACITY = 1024;
+const INDEX_MIN_CAPACITY = 1024;
 const TWO_32 = 4294967296;
 
 export class SlotIndex {

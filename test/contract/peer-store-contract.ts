@@ -51,7 +51,7 @@ export function peerStoreContract(name: string, factory: StoreFactory): void {
     (reply.peers as Dict[]).map((p) => `${text(p.ip)}:${p.port as number}/${text(p['peer id']).replace(/\.+$/, '')}`);
 
   describe(`PeerStore contract: ${name}`, () => {
-    it('walks the compat.md swarm (counts after apply, self when alone, seeders first)', () => {
+    it('walks the docs/compatibility.md swarm (counts after apply, self when alone, seeders first)', () => {
       const s = make();
       const base = { infoHash: 'walk', v4: '10.0.0.1', port: 1234, kind: ReplyKind.HttpDict };
       let r = announce(s, { ...base, peerId: 'p1', seeding: true, event: Event.Started });

@@ -1,4 +1,4 @@
-// HTTP announce over real sockets: the compat.md swarm walk byte for byte (dict and compact forms),
+// HTTP announce over real sockets: the docs/compatibility.md swarm walk byte for byte (dict and compact forms),
 // compact encodings, IPv6 and dual-stack peers, respectAF, numwant, events, purging and round robin.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -23,7 +23,7 @@ const compact4 = (a: number, b: number, c: number, d: number, port: number): str
   String.fromCharCode(a, b, c, d, port >> 8, port & 0xff);
 
 for (const workers of WORKER_COUNTS) {
-  describe(`http announce: compat.md swarm walk (workers=${workers})`, () => {
+  describe(`http announce: docs/compatibility.md swarm walk (workers=${workers})`, () => {
     let t: TestTracker;
     before(async () => {
       t = await startTestTracker({ workers, announceMs: 1_800_000, minAnnounceMs: 900_000 });

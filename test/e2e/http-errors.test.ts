@@ -148,7 +148,7 @@ for (const workers of WORKER_COUNTS) {
       assert.equal(res.status, 200);
       const reason = failureOf(res.body);
       assert.ok(reason !== null && reason.length > 0, res.body.toString('latin1'));
-      // The failure shape of compat.md (`hello world` → d14:failure reason11:hello worlde), for this text.
+      // The failure shape of docs/compatibility.md (`hello world` → d14:failure reason11:hello worlde), for this text.
       assert.deepEqual(res.body, Buffer.from(`d14:failure reason${Buffer.byteLength(reason, 'latin1')}:${reason}e`, 'latin1'));
     });
 

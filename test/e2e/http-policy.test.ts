@@ -1,4 +1,4 @@
-// Policies over real sockets: the client whitelist (compat.md ClientID vectors, live API changes),
+// Policies over real sockets: the client whitelist (docs/compatibility.md ClientID vectors, live API changes),
 // createOnAnnounce=false with API-created torrents, realIPHeader, allowIPSpoofing=false, and reaping.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +9,7 @@ import {
 
 const failureBody = (text: string): Buffer => Buffer.from(`d14:failure reason${text.length}:${text}e`, 'latin1');
 
-/** compat.md ClientID vectors: peer_id → ClientID. */
+/** docs/compatibility.md ClientID vectors: peer_id → ClientID. */
 const CLIENT_ID_VECTORS: [string, string][] = [
   ['-AZ3034-6wfG2wk6wWLc', 'AZ3034'],
   ['-UT2300-MNu93JKnm930', 'UT2300'],

@@ -20,7 +20,7 @@ async function start(jwks: JwksServer, over: Partial<Config>): Promise<Running> 
   return { tracker, http: `http://127.0.0.1:${tracker.ports.http}`, api: `http://127.0.0.1:${tracker.ports.api}`, udpPort: tracker.ports.udp!, logs };
 }
 
-/** Quay's config validator request, exactly (compat.md). */
+/** Quay's config validator request, exactly (docs/compatibility.md). */
 function validatorUrl(r: Running, jwt?: string): string {
   const params: Record<string, string | number | Buffer> = {
     info_hash: Buffer.from(TEST_HASH), peer_id: QUAY_PEER_ID, port: 80, uploaded: 0, downloaded: 0, left: 0, numwant: 0,

@@ -1,7 +1,7 @@
 // BEP 41 (UDP tracker protocol extensions) end to end: URL data after byte 98 of an announce, split over
 // one or several chunks, as Quay's JWT travels over UDP. JWT checking is off (no jwkSetURI), so these
 // prove the options are parsed and do not break the announce: well-formed options are served (and the
-// peer joins the swarm), malformed ones get "malformed packet" and add nobody. Vectors from compat.md.
+// peer joins the swarm), malformed ones get "malformed packet" and add nobody. Vectors from docs/compatibility.md.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WORKER_COUNTS, infoHash, peerId, startTestTracker, type TestTracker } from '../helpers/tracker.js';
@@ -27,13 +27,13 @@ interface Vector { name: string; options: Buffer; ok: boolean }
 const jwtUrl = `/announce?jwt=${fakeJwt(300)}`; // 314 bytes: needs two chunks at least
 
 const vectors: Vector[] = [
-  // compat.md
-  { name: 'compat.md: 02 05 "/?a=b"', options: opt(0x02, 0x05, '/?a=b'), ok: true },
-  { name: 'compat.md: 02 00 (empty URL data)', options: h('0200'), ok: true },
-  { name: 'compat.md: 02 02 "/?" 02 03 "a=b" (two chunks)', options: opt(0x02, 0x02, '/?', 0x02, 0x03, 'a=b'), ok: true },
-  { name: 'compat.md: 02 09 "/?a=b%20c"', options: opt(0x02, 0x09, '/?a=b%20c'), ok: true },
-  { name: 'compat.md: 02 01 (length past the end)', options: h('0201'), ok: false },
-  { name: 'compat.md: a lone 02 (no length byte)', options: h('02'), ok: false },
+  // docs/compatibility.md
+  { name: 'docs/compatibility.md: 02 05 "/?a=b"', options: opt(0x02, 0x05, '/?a=b'), ok: true },
+  { name: 'docs/compatibility.md: 02 00 (empty URL data)', options: h('0200'), ok: true },
+  { name: 'docs/compatibility.md: 02 02 "/?" 02 03 "a=b" (two chunks)', options: opt(0x02, 0x02, '/?', 0x02, 0x03, 'a=b'), ok: true },
+  { name: 'docs/compatibility.md: 02 09 "/?a=b%20c"', options: opt(0x02, 0x09, '/?a=b%20c'), ok: true },
+  { name: 'docs/compatibility.md: 02 01 (length past the end)', options: h('0201'), ok: false },
+  { name: 'docs/compatibility.md: a lone 02 (no length byte)', options: h('02'), ok: false },
   // JWT over several chunks
   { name: '/announce?jwt= + 300 chars in 255-byte chunks (2 chunks) + EndOfOptions', options: urlDataOptions(jwtUrl, 255), ok: true },
   { name: '/announce?jwt= + 300 chars in 64-byte chunks (5 chunks), no EndOfOptions', options: urlDataOptions(jwtUrl, 64, false), ok: true },

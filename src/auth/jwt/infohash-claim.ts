@@ -7,16 +7,7 @@
 // it matched only ASCII raw hashes; for those both agree, and above 0x7f we are the more lenient one,
 // which admits nothing a signer did not sign for.
 
-const HEX = new Int8Array(128).fill(-1);
-for (let c = 0; c < 10; c++) HEX[0x30 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX[0x41 + c] = 10 + c;
-  HEX[0x61 + c] = 10 + c;
-}
-
-function hexDigit(code: number): number {
-  return code < 128 ? HEX[code]! : -1;
-}
+import { hexDigitValue as hexDigit } from '../../util/hex.js';
 
 /** True when `claim` names `infoHash` (20 bytes) in any accepted form. */
 export function claimMatches(claim: unknown, infoHash: Uint8Array): boolean {

@@ -26,13 +26,13 @@ export interface ParsedJwkSet {
   skipped: string[];
 }
 
-/** A key without `alg` is RS256 (compat.md); a key with `alg` allows exactly that algorithm. */
+/** A key without `alg` is RS256 (docs/compatibility.md); a key with `alg` allows exactly that algorithm. */
 export function keyAlgorithm(jwk: PublicRsaJwk): string {
   return jwk.alg ?? 'RS256';
 }
 
 /** More keys than this is not a rotation, it is a mistake or an attack on the "no kid" path. */
-export const MAX_KEYS = 32;
+const MAX_KEYS = 32;
 export const MIN_MODULUS_BITS = 2048; // jose refuses shorter RSA keys for RS*/PS*; refuse them here, visibly
 const B64URL = /^[A-Za-z0-9_-]+$/;
 

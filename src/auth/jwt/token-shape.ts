@@ -2,7 +2,7 @@
 // obvious garbage never costs a trip to a worker. The worker still parses everything properly.
 
 /** Longest token we look at: Quay's are ~650 chars; the query decoder caps values at 8 KiB anyway. */
-export const MAX_TOKEN_CHARS = 8192;
+const MAX_TOKEN_CHARS = 8192;
 
 const B64URL = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_') B64URL[c.charCodeAt(0)] = 1;

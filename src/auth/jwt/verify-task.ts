@@ -1,5 +1,5 @@
 // The piscina worker: verifies batches of tokens, signature then claims. RSA work happens only here, never on
-// the main thread. Rules (compat.md "JWT"): the key is chosen by `kid` (no kid: each key is tried); an
+// the main thread. Rules (docs/compatibility.md "JWT"): the key is chosen by `kid` (no kid: each key is tried); an
 // RSA key without `alg` is RS256; only the RSA algorithm the key allows is accepted, so `alg: none`,
 // HS256 keyed with the public key and algorithm substitution are refused before any crypto; exp/nbf
 // are honoured when present (Quay sends neither); aud/iss as configured; `infohash` must be a string in

@@ -1,12 +1,7 @@
 // Percent-decoding of URL query components straight into bytes. `info_hash` and `peer_id` are binary,
 // so decoding must never go through a UTF-8 string; `+` is a space as in form encoding (chihaya v1).
 
-const HEX_VALUE = new Int8Array(256).fill(-1);
-for (let c = 0; c < 10; c++) HEX_VALUE[0x30 + c] = c;
-for (let c = 0; c < 6; c++) {
-  HEX_VALUE[0x41 + c] = 10 + c;
-  HEX_VALUE[0x61 + c] = 10 + c;
-}
+import { HEX_DIGIT_VALUE } from '../../util/hex.js';
 
 /**
  * Decodes `src[start, end)` (a latin1/ASCII string from the request line) into `out` at `outOffset`.
@@ -20,8 +15,8 @@ export function percentDecodeInto(src: string, start: number, end: number, out: 
     let c = src.charCodeAt(i);
     if (c === 0x25 /* % */) {
       if (i + 2 >= end) return -1; // a '%' needs two hex digits after it
-      const hi = HEX_VALUE[src.charCodeAt(i + 1) & 0xff]!;
-      const lo = HEX_VALUE[src.charCodeAt(i + 2) & 0xff]!;
+      const hi = HEX_DIGIT_VALUE[src.charCodeAt(i + 1) & 0xff]!;
+      const lo = HEX_DIGIT_VALUE[src.charCodeAt(i + 2) & 0xff]!;
       if (hi < 0 || lo < 0 || src.charCodeAt(i + 1) > 0x7f || src.charCodeAt(i + 2) > 0x7f) return -1;
       c = (hi << 4) | lo;
       i += 2;

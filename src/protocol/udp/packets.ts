@@ -46,29 +46,29 @@ export const enum Action {
 
 // Request header, common to every request
 export const PKT_CONNECTION_ID = 0; // 8 bytes (the protocol id in a connect request)
-export const PKT_ACTION = 8;        // u32 BE
+const PKT_ACTION = 8;        // u32 BE
 export const PKT_TRANSACTION_ID = 12; // 4 bytes, echoed in the reply
 
 // Announce request fields
-export const PKT_INFO_HASH = 16;
-export const PKT_PEER_ID = 36;
+const PKT_INFO_HASH = 16;
+const PKT_PEER_ID = 36;
 // 56 downloaded and 72 uploaded (u64 BE) and 88 key are not used by the tracker
-export const PKT_LEFT = 64;         // u64 BE
-export const PKT_EVENT = 80;        // u32 BE, 0 none / 1 completed / 2 started / 3 stopped
-export const PKT_IP = 84;           // IPv4, 0 = use the source address
-export const PKT_NUM_WANT = 92;     // i32 BE, -1 = default
-export const PKT_PORT = 96;         // u16 BE
+const PKT_LEFT = 64;         // u64 BE
+const PKT_EVENT = 80;        // u32 BE, 0 none / 1 completed / 2 started / 3 stopped
+const PKT_IP = 84;           // IPv4, 0 = use the source address
+const PKT_NUM_WANT = 92;     // i32 BE, -1 = default
+const PKT_PORT = 96;         // u16 BE
 
 // Scrape request: the info hashes follow the header
 export const PKT_SCRAPE_HASHES = 16;
 
-export const HEADER_BYTES = 16;
-export const CONNECT_REQUEST_BYTES = 16;
+const HEADER_BYTES = 16;
+const CONNECT_REQUEST_BYTES = 16;
 export const CONNECT_REPLY_BYTES = 16;
-export const ANNOUNCE_REQUEST_MIN_BYTES = ANNOUNCE_OPTIONS_OFFSET; // 98
+const ANNOUNCE_REQUEST_MIN_BYTES = ANNOUNCE_OPTIONS_OFFSET; // 98
 export const ANNOUNCE_REPLY_HEADER_BYTES = 20;
-export const SCRAPE_REQUEST_MIN_BYTES = 36; // header + one hash
-export const SCRAPE_HASH_BYTES = 20;
+const SCRAPE_REQUEST_MIN_BYTES = 36; // header + one hash
+const SCRAPE_HASH_BYTES = 20;
 export const SCRAPE_REPLY_HEADER_BYTES = 8;
 export const SCRAPE_ENTRY_BYTES = 12;
 export const ERROR_REPLY_HEADER_BYTES = 8;
