@@ -30,7 +30,12 @@ export function formatDuration(ms: number): string {
   return sign + (hours === 0n ? '' : `${hours}h`) + minutes + seconds;
 }
 
-/** For "how long ago" texts: whole seconds once past a second ("6m5s"), whole ms below it. */
+/**
+ * For "how long ago" texts: the same syntax, trimmed to what a reader needs ("6m", "1h2m", "45s",
+ * "250ms"): whole seconds, no seconds once hours are shown, no trailing zero units.
+ */
 export function formatElapsed(ms: number): string {
-  return formatDuration(ms < 1000 ? Math.max(0, Math.round(ms)) : Math.round(ms / 1000) * 1000);
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const rounded = ms >= 3_600_000 ? Math.floor(ms / 60_000) * 60_000 : Math.floor(ms / 1000) * 1000;
+  return formatDuration(rounded).replace(/([hm])0s$/, '$1').replace(/h0m$/, 'h');
 }

@@ -1,7 +1,7 @@
 // VerdictCache: bounded, version-scoped, exp-scoped; negative verdicts in their own table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VerdictCache } from '../src/auth/jwt/verdict-cache.js';
+import { VerdictCache } from '../../../src/auth/jwt/verdict-cache.js';
 
 test('positive entries expire at their exp; Infinity never', () => {
   const c = new VerdictCache(10, 10);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocateRing, Ring } from '../../src/dispatch/ring.js';
+import { allocateRing, Ring } from '../../../src/dispatch/ring.js';
 
 describe('SPSC ring', () => {
   it('carries messages of every size across the wrap, in order, and reports full', () => {

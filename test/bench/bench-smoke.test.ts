@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BENCH_TIMEOUT_MS, runBench } from './helpers/bench-cli.js';
+import { BENCH_TIMEOUT_MS, runBench } from '../helpers/bench-cli.js';
 
 
 const SUITE = [

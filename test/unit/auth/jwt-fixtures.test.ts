@@ -1,7 +1,7 @@
 // The JWT fixtures must look like what Quay really serves and mints.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AUDIENCE, JwksServer, makeKey, mintQuay, TEST_HEX } from './helpers/jwt-fixtures.js';
+import { AUDIENCE, JwksServer, makeKey, mintQuay, TEST_HEX } from '../../helpers/jwt-fixtures.js';
 
 test('fixtures: the JWK set is served in Quay\'s shape and tokens carry only Quay\'s claims', async () => {
   const key = await makeKey('quay-key-1');

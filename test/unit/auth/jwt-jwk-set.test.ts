@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { JwkSetSource, type JwkSetSourceOptions } from '../src/auth/jwt/jwk-set.js';
-import { parseJwkSet } from '../src/auth/jwt/jwk-parse.js';
-import { JwksServer, makeKey, waitFor } from './helpers/jwt-fixtures.js';
+import { JwkSetSource, type JwkSetSourceOptions } from '../../../src/auth/jwt/jwk-set.js';
+import { parseJwkSet } from '../../../src/auth/jwt/jwk-parse.js';
+import { JwksServer, makeKey, waitFor } from '../../helpers/jwt-fixtures.js';
 
 const rsa = (bits: number, kid: string): Record<string, unknown> => {
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });

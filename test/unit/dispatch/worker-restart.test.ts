@@ -2,13 +2,13 @@
 // in flight get an answer or a failure (never hang), and a full ring refuses instead of growing.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { WorkerDispatcher } from '../../src/dispatch/worker-dispatcher.js';
-import { Log } from '../../src/util/log.js';
-import { Shard } from '../../src/swarm/shard.js';
-import { OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/core/announce-record.js';
-import { CollectingSink } from '../contract/dispatcher-contract.js';
-import { baseSettings } from '../contract/peer-store-contract.js';
-import { label20, makeRecord } from '../helpers/records.js';
+import { WorkerDispatcher } from '../../../src/dispatch/worker-dispatcher.js';
+import { Log } from '../../../src/util/log.js';
+import { Shard } from '../../../src/swarm/shard.js';
+import { OFF_REQUEST_ID, OFF_SINK_ID } from '../../../src/core/announce-record.js';
+import { CollectingSink } from '../../contract/dispatcher-contract.js';
+import { baseSettings } from '../../contract/peer-store-contract.js';
+import { label20, makeRecord } from '../../helpers/records.js';
 
 const settings8 = { ...baseSettings, torrentMapShards: 8 };
 const settings1 = { ...baseSettings, torrentMapShards: 1 };

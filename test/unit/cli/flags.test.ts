@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FlagError, parseFlags, usageText, type Flags } from '../src/cli/flags.js';
+import { FlagError, parseFlags, usageText, type Flags } from '../../../src/cli/flags.js';
 
 const DEFAULTS: Flags = { help: false, config: '', v: 0, logtostderr: false, debug: '', ignored: [] };
 

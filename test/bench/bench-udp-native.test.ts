@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
-import { startResponder } from '../bench/env/responders.js';
-import { runUdpLoad, type UdpLoad } from '../bench/load/generators.js';
-import { findCompiler } from '../bench/load/native-build.js';
-import type { LoadResult } from '../bench/load/types.js';
-import { nativeUdpBuild, runNativeUdp } from '../bench/load/udp-native.js';
+import { startResponder } from '../../bench/env/responders.js';
+import { runUdpLoad, type UdpLoad } from '../../bench/load/generators.js';
+import { findCompiler } from '../../bench/load/native-build.js';
+import type { LoadResult } from '../../bench/load/types.js';
+import { nativeUdpBuild, runNativeUdp } from '../../bench/load/udp-native.js';
 
 const compiler = findCompiler();
 const build = compiler === null ? null : nativeUdpBuild();

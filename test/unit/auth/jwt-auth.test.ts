@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { createHmac, type KeyObject } from 'node:crypto';
 import {
   JWT_BUSY, JWT_INVALID, JWT_MISSING, JWT_OK, JWT_PENDING, JWT_UNAVAILABLE, jwtFailureReason,
-} from '../src/auth/jwt/index.js';
+} from '../../../src/auth/jwt/index.js';
 import {
   AUDIENCE, Harness, hashOf, hexOf, JwksServer, makeKey, mintQuay, TEST_HEX, waitFor, type TestKey,
-} from './helpers/jwt-fixtures.js';
+} from '../../helpers/jwt-fixtures.js';
 
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 

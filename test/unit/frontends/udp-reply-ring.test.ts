@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_DATAGRAM_BYTES, ReplyRing } from '../src/frontends/udp/reply-ring.js';
+import { MAX_DATAGRAM_BYTES, ReplyRing } from '../../../src/frontends/udp/reply-ring.js';
 
 describe('UDP reply ring', () => {
   it('copies replies to successive offsets and wraps to 0 when the next one would not fit', () => {

@@ -19,10 +19,10 @@ import {
   OFF_REQUEST_ID,
   OFF_TRANSACTION_ID,
   ReplyKind,
-} from '../src/core/announce-record.js';
-import { parseUrlDataQuery, readUrlData, scanOptions } from '../src/protocol/udp/bep41.js';
-import { ConnectionIds } from '../src/protocol/udp/connection-id.js';
-import { UdpError, udpErrorText } from '../src/protocol/udp/errors.js';
+} from '../../../src/core/announce-record.js';
+import { parseUrlDataQuery, readUrlData, scanOptions } from '../../../src/protocol/udp/bep41.js';
+import { ConnectionIds } from '../../../src/protocol/udp/connection-id.js';
+import { UdpError, udpErrorText } from '../../../src/protocol/udp/errors.js';
 import {
   Action,
   isConnectRequest,
@@ -33,14 +33,14 @@ import {
   readAction,
   scrapeHashCount,
   type AnnounceParseOptions,
-} from '../src/protocol/udp/packets.js';
-import { SourceAddress } from '../src/protocol/source-address.js';
+} from '../../../src/protocol/udp/packets.js';
+import { SourceAddress } from '../../../src/protocol/source-address.js';
 import {
   writeAnnounceReplyHeader,
   writeConnectReply,
   writeErrorReply,
   writeScrapeReply,
-} from '../src/protocol/udp/writers.js';
+} from '../../../src/protocol/udp/writers.js';
 
 // ---------------------------------------------------------------------------------------------------
 // packet builders

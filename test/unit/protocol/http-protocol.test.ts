@@ -5,14 +5,14 @@ import fc from 'fast-check';
 import bencode from 'bencode';
 import {
   ANNOUNCE_RECORD_BYTES, Event, FLAG_SEEDING, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT,
-} from '../../src/core/announce-record.js';
-import { putBInt, putUint } from '../../src/protocol/http/bencode-writer.js';
-import { clientIdOf } from '../../src/core/client-id.js';
-import { putFailure } from '../../src/protocol/http/failure.js';
-import { AnnounceQueryParser, parseScrapeQuery } from '../../src/protocol/http/http-query.js';
-import { Family, formatIPv6, parseIP } from '../../src/protocol/ip.js';
-import { percentDecodeInto } from '../../src/protocol/http/percent.js';
-import { putHttpScrape } from '../../src/protocol/http/scrape-response.js';
+} from '../../../src/core/announce-record.js';
+import { putBInt, putUint } from '../../../src/protocol/http/bencode-writer.js';
+import { clientIdOf } from '../../../src/core/client-id.js';
+import { putFailure } from '../../../src/protocol/http/failure.js';
+import { AnnounceQueryParser, parseScrapeQuery } from '../../../src/protocol/http/http-query.js';
+import { Family, formatIPv6, parseIP } from '../../../src/protocol/ip.js';
+import { percentDecodeInto } from '../../../src/protocol/http/percent.js';
+import { putHttpScrape } from '../../../src/protocol/http/scrape-response.js';
 
 const IH = '%a9J%8f%e5%cc%b1%9b%a6%1cL%08s%d3%91%e9%87%98%2f%bb%d3'; // sha1("test")
 const IH_HEX = 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TokenMap, tokenHash } from '../src/auth/jwt/token-map.js';
+import { TokenMap, tokenHash } from '../../../src/auth/jwt/token-map.js';
 
 const TAIL = 'x'.repeat(32);
 /** Same length, same last 32 chars: always the same bucket, whatever the seed. */

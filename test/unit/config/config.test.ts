@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultConfig } from '../src/config/config.js';
-import { parseGoDuration } from '../src/config/duration.js';
-import { formatDuration } from '../src/util/duration-format.js';
-import { ConfigError, loadConfigFile, parseConfig, parseListenAddr } from '../src/config/load.js';
+import { defaultConfig } from '../../../src/config/config.js';
+import { parseGoDuration } from '../../../src/config/duration.js';
+import { formatDuration } from '../../../src/util/duration-format.js';
+import { ConfigError, loadConfigFile, parseConfig, parseListenAddr } from '../../../src/config/load.js';
 
 test('parseGoDuration accepts Go syntax', () => {
   const cases: Array<[string, number]> = [

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { claimMatches, isInfohashClaim } from '../src/auth/jwt/infohash-claim.js';
+import { claimMatches, isInfohashClaim } from '../../../src/auth/jwt/infohash-claim.js';
 
 const ih = new Uint8Array(Buffer.from('a94a8fe5ccb19ba61c4c0873d391e987982fbbd3', 'hex'));
 const other = new Uint8Array(Buffer.from('0000000000000000000000000000000000000001', 'hex'));

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { parseJwkSet } from '../src/auth/jwt/jwk-parse.js';
-import type { VerifyResult, VerifyTask } from '../src/auth/jwt/messages.js';
-import { verifyToken } from '../src/auth/jwt/verify-task.js';
-import { AUDIENCE, makeKey, mintQuay, TEST_HEX, type TestKey } from './helpers/jwt-fixtures.js';
+import { parseJwkSet } from '../../../src/auth/jwt/jwk-parse.js';
+import type { VerifyResult, VerifyTask } from '../../../src/auth/jwt/messages.js';
+import { verifyToken } from '../../../src/auth/jwt/verify-task.js';
+import { AUDIENCE, makeKey, mintQuay, TEST_HEX, type TestKey } from '../../helpers/jwt-fixtures.js';
 
 let version = 100;
 function setOf(jwks: object[], issuer?: string): { text: string; version: number } {

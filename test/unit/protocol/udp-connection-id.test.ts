@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ConnectionIds, CONNECTION_ID_BYTES } from '../src/protocol/udp/connection-id.js';
-import { halfSipHash64 } from '../src/protocol/udp/halfsiphash.js';
+import { ConnectionIds, CONNECTION_ID_BYTES } from '../../../src/protocol/udp/connection-id.js';
+import { halfSipHash64 } from '../../../src/protocol/udp/halfsiphash.js';
 
 const KEY = Buffer.alloc(32, 7);
 const V4 = Uint8Array.of(203, 0, 113, 7);
