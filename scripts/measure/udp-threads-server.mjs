@@ -8,7 +8,8 @@
 //     shared     2 I/O threads, 1 socket: the first binds it, the second adopts its fd (bind({ fd }))
 //     reuseport  2 I/O threads, 1 SO_REUSEPORT socket each (native addon, build/native/reuseport.node)
 // Prints "READY <tid>,<tid>" (the threads' kernel ids, for /proc/<pid>/task/<tid>/stat). Commands on stdin:
-// "COUNTS" prints "COUNTS <n>,<n>" (datagrams answered per thread so far); "EXIT" closes and exits.
+// "COUNTS" prints "COUNTS <n>,<n> FLOWS <f>,<f>" (datagrams answered per thread so far, and distinct
+// client source ports each thread has answered since the previous COUNTS); "EXIT" closes and exits.
 // The main thread only coordinates. Needs `npm run build` (dist/) first.
 import dgram from 'node:dgram';
 import { readlinkSync } from 'node:fs';
@@ -46,9 +47,9 @@ if (isMainThread) {
   const ask = (w) => new Promise((resolve) => { w.once('message', resolve); w.postMessage('count'); });
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'COUNTS') {
-      const counts = [];
-      for (const w of workers) counts.push((await ask(w)).count);
-      process.stdout.write(`COUNTS ${counts.join(',')}\n`);
+      const answers = [];
+      for (const w of workers) answers.push(await ask(w));
+      process.stdout.write(`COUNTS ${answers.map((a) => a.count).join(',')} FLOWS ${answers.map((a) => a.flows).join(',')}\n`);
     } else if (line === 'EXIT') break;
   }
   for (const w of workers) await w.terminate();
@@ -76,15 +77,23 @@ if (isMainThread) {
   for (let i = 0; i < RING; i++) ring.write('hayatecb', i * 16 + 8, 'latin1');
   let next = 0;
   let count = 0;
+  // Source ports this thread has answered (all clients are on 127.0.0.1): how the flows spread.
+  const seen = new Uint8Array(65536);
+  let flows = 0;
   sock.on('message', (msg, rinfo) => {
     if (msg.length < 16) return;
+    if (seen[rinfo.port] === 0) { seen[rinfo.port] = 1; flows++; }
     const at = next * 16;
     next = (next + 1) % RING;
     msg.copy(ring, at + 4, 12, 16);
     sock.send(ring, at, 16, rinfo.port, rinfo.address);
     count++;
   });
-  parentPort.on('message', () => parentPort.postMessage({ count }));
+  parentPort.on('message', () => {
+    parentPort.postMessage({ count, flows });
+    seen.fill(0); // flows are counted from one COUNTS to the next
+    flows = 0;
+  });
   // dgram keeps its fd on a private handle; the second thread of "shared" adopts it. (No public API.)
   const state = Object.getOwnPropertySymbols(sock).find((s) => s.description === 'state symbol');
   parentPort.postMessage({ tid, fd: state === undefined ? -1 : sock[state].handle.fd });

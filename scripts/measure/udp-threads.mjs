@@ -49,6 +49,12 @@ function freePort() {
   });
 }
 
+/** Context switches of a thread so far (voluntary + involuntary): a wake-up costs one voluntary switch. */
+function switches(statusPath) {
+  const t = readFileSync(statusPath, 'utf8');
+  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(t)[1]) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(t)[1]);
+}
+
 function ticks(path) {
   const stat = readFileSync(path, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
@@ -92,16 +98,26 @@ async function runOne(mode, pin) {
     if (pin === 'split') tids.forEach((tid, i) => spawnSync('taskset', ['-p', '-c', String(i % 2), String(tid)]));
     const genCpu = pin === 'pinned' ? '0' : null;
     runGenerator(port, WARMUP_SEC, genCpu);
-    const counts = async () => { child.stdin.write('COUNTS\n'); return (await next()).replace(/^COUNTS /, '').split(',').map(Number); };
+    // Let the server drain what the warm-up left queued, so the window counts only the measured clients.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let flows = [];
+    const counts = async () => {
+      child.stdin.write('COUNTS\n');
+      const m = /^COUNTS ([\d,]+) FLOWS ([\d,]+)$/.exec(await next());
+      flows = m[2].split(',').map(Number);
+      return m[1].split(',').map(Number);
+    };
     const taskPath = (tid) => `/proc/${child.pid}/task/${tid}/stat`;
     const c0 = await counts();
     const t0 = tids.map((t) => ticks(taskPath(t)));
+    const s0 = tids.map((t) => switches(`/proc/${child.pid}/task/${t}/status`));
     const p0 = ticks(`/proc/${child.pid}/stat`);
     const m0 = machineTicks();
     const started = process.hrtime.bigint();
     const gen = runGenerator(port, sec, genCpu);
     const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
     const t1 = tids.map((t) => ticks(taskPath(t)));
+    const s1 = tids.map((t) => switches(`/proc/${child.pid}/task/${t}/status`));
     const p1 = ticks(`/proc/${child.pid}/stat`);
     const m1 = machineTicks();
     // CPU of the machine's 2 cores taken by neither the server nor the generator: other helpers' load.
@@ -122,6 +138,9 @@ async function runOne(mode, pin) {
       irqCpuPct: (100 * irqTicks) / TICKS_PER_SEC / wallSec,
       share: answered.map((a) => (total > 0 ? a / total : 0)),
       answered: total,
+      flows, // distinct client source ports answered per thread during the measured window
+      // Wake-ups of the I/O threads per 1000 datagrams answered (all threads together).
+      switchesPer1000: total > 0 ? (1000 * s1.reduce((a, v, i) => a + v - s0[i], 0)) / total : 0,
     };
   } finally {
     child.stdin.write('EXIT\n');
@@ -137,12 +156,12 @@ for (let r = 0; r < rounds; r++) {
       const mode = MODES[(k + r) % MODES.length];
       const res = await runOne(mode, pin);
       results.push({ round: r + 1, ...res });
-      console.error(`round ${r + 1} ${pin} ${mode}: ${Math.round(res.reqPerSec)} req/s, threads CPU ${res.threadCpuPct.map((c) => c.toFixed(0)).join('/')}%, process ${res.processCpuPct.toFixed(0)}%, generator ${res.generatorCpuPct.toFixed(0)}%, softirq ${res.irqCpuPct.toFixed(0)}%, others ${res.othersCpuPct.toFixed(0)}%, share ${res.share.map((s) => (100 * s).toFixed(1)).join('/')}%, timeouts ${res.timeouts}`);
+      console.error(`round ${r + 1} ${pin} ${mode}: ${Math.round(res.reqPerSec)} req/s, threads CPU ${res.threadCpuPct.map((c) => c.toFixed(0)).join('/')}%, process ${res.processCpuPct.toFixed(0)}%, generator ${res.generatorCpuPct.toFixed(0)}%, softirq ${res.irqCpuPct.toFixed(0)}%, others ${res.othersCpuPct.toFixed(0)}%, share ${res.share.map((s) => (100 * s).toFixed(1)).join('/')}%, switches/1000 dgrams ${res.switchesPer1000.toFixed(1)}, flows per thread ${res.flows.join('/')}, timeouts ${res.timeouts}`);
     }
   }
 }
-console.log(`| pinning | variant | req/s (median of ${rounds}) | runs | thread CPU % (median) | process CPU % | req per process CPU-s | split % (median) | generator CPU % | softirq CPU % | others' CPU % | timeouts |`);
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log(`| pinning | variant | req/s (median of ${rounds}) | runs | thread CPU % (median) | process CPU % | req per process CPU-s | split % (median) | flows per thread (median) | I/O-thread context switches per 1000 datagrams | generator CPU % | softirq CPU % | others' CPU % | timeouts |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const pin of pins) {
   for (const mode of MODES) {
     const rs = results.filter((x) => x.pin === pin && x.mode === mode);
@@ -150,7 +169,7 @@ for (const pin of pins) {
     const cpu = Array.from({ length: n }, (_, i) => median(rs.map((x) => x.threadCpuPct[i])).toFixed(0)).join(' / ');
     const share = Array.from({ length: n }, (_, i) => median(rs.map((x) => 100 * x.share[i])).toFixed(1)).join(' / ');
     const eff = median(rs.map((x) => x.reqPerSec / (x.processCpuPct / 100)));
-    console.log(`| ${pin} | ${mode} | ${Math.round(median(rs.map((x) => x.reqPerSec))).toLocaleString('en-US')} | ${rs.map((x) => Math.round(x.reqPerSec / 1000) + 'k').join(', ')} | ${cpu} | ${median(rs.map((x) => x.processCpuPct)).toFixed(0)} | ${Math.round(eff).toLocaleString('en-US')} | ${share} | ${median(rs.map((x) => x.generatorCpuPct)).toFixed(0)} | ${median(rs.map((x) => x.irqCpuPct)).toFixed(0)} | ${median(rs.map((x) => x.othersCpuPct)).toFixed(0)} | ${rs.reduce((a, x) => a + x.timeouts, 0)} |`);
+    console.log(`| ${pin} | ${mode} | ${Math.round(median(rs.map((x) => x.reqPerSec))).toLocaleString('en-US')} | ${rs.map((x) => Math.round(x.reqPerSec / 1000) + 'k').join(', ')} | ${cpu} | ${median(rs.map((x) => x.processCpuPct)).toFixed(0)} | ${Math.round(eff).toLocaleString('en-US')} | ${share} | ${Array.from({ length: n }, (_, i) => median(rs.map((x) => x.flows[i]))).join(' / ')} | ${median(rs.map((x) => x.switchesPer1000)).toFixed(1)} | ${median(rs.map((x) => x.generatorCpuPct)).toFixed(0)} | ${median(rs.map((x) => x.irqCpuPct)).toFixed(0)} | ${median(rs.map((x) => x.othersCpuPct)).toFixed(0)} | ${rs.reduce((a, x) => a + x.timeouts, 0)} |`);
   }
 }
 if (jsonOut !== null) writeFileSync(jsonOut, JSON.stringify({ rounds, sec, sockets, window, results }, null, 2));

@@ -180,6 +180,8 @@ if (!isMainThread) {
     if (only.length > 0 && !only.some((o) => name.includes(o))) continue;
     const r = await runChild(name);
     console.log(`== ${name}: ${r.signal !== null ? `killed by ${r.signal}` : `exit code ${r.code}`} after ${r.ms} ms`);
-    for (const line of r.out.trim().split('\n').slice(-12)) console.log(`   ${line}`);
+    // The scenario's own lines, and the fatal error's headline (not its native stack).
+    const keep = /^\[main\]|Assertion failed|terminate called|Error|open handles|killed after/;
+    for (const line of r.out.trim().split('\n').filter((l) => keep.test(l))) console.log(`   ${line.trim()}`);
   }
 }
