@@ -1,0 +1,47 @@
+// Builds hayate's optional native addon, native/reuseport/reuseport.c -> build/native/reuseport.node
+// (per-thread SO_REUSEPORT UDP sockets; see src/frontends/udp/reuseport.ts), with the system C compiler
+// against the headers of the Node that runs this script: no node-gyp, no download, no install script
+// (npm does not run those here). Only when the addon is missing or older than its source.
+//
+// Never fails the build: without a compiler (or off Linux) it says why and exits 0, and hayate then
+// runs with one UDP socket shared by its I/O threads (it says so at start). `--strict` exits 1 instead.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE = join(root, 'native', 'reuseport', 'reuseport.c');
+const TARGET = join(root, 'build', 'native', 'reuseport.node');
+const FLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-fPIC', '-shared', '-fvisibility=hidden'];
+const COMPILE_TIMEOUT_MS = 120_000;
+const strict = process.argv.includes('--strict');
+
+function skip(reason) {
+  console.error(`build-native: reuseport addon not built: ${reason}; UDP I/O threads will share one socket`);
+  process.exit(strict ? 1 : 0);
+}
+
+// <prefix>/bin/node -> <prefix>/include/node, where node_api.h ships with every official Node build.
+const includeDir = join(dirname(dirname(process.execPath)), 'include', 'node');
+
+if (process.platform !== 'linux') skip(`SO_REUSEPORT sockets are Linux only (this is ${process.platform})`);
+if (existsSync(TARGET) && statSync(TARGET).mtimeMs >= statSync(SOURCE).mtimeMs) process.exit(0);
+if (!existsSync(join(includeDir, 'node_api.h'))) skip(`no node_api.h in ${includeDir}`);
+const cc = ['cc', 'gcc'].find((c) => {
+  const r = spawnSync(c, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return r.error === undefined && r.status === 0;
+});
+if (cc === undefined) skip('no C compiler found (cc or gcc)');
+
+mkdirSync(dirname(TARGET), { recursive: true });
+// Compiled beside the target and renamed: a process loading the addon never sees half a file.
+const tmp = `${TARGET}.${process.pid}.tmp`;
+const r = spawnSync(cc, [...FLAGS, `-I${includeDir}`, '-o', tmp, SOURCE], { encoding: 'utf8', timeout: COMPILE_TIMEOUT_MS });
+if (r.error !== undefined || r.status !== 0) {
+  rmSync(tmp, { force: true });
+  const why = r.error?.message ?? (r.stderr.split('\n').find((l) => /error/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? '').trim();
+  skip(`${cc} could not compile ${SOURCE}: ${why || `exit ${r.status}`}`.slice(0, 400));
+}
+renameSync(tmp, TARGET);
+console.error(`build-native: built ${TARGET} (${cc}, Node-API headers of node ${process.version})`);

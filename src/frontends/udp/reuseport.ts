@@ -1,0 +1,112 @@
+// Per-thread UDP sockets on one port through SO_REUSEPORT, from the native addon built out of
+// native/reuseport/reuseport.c (scripts/build-native.mjs -> build/native/reuseport.node).
+//
+// Why an addon: Node 20's dgram has no reusePort (the option is ignored and a second bind fails with
+// EADDRINUSE), and reuseAddr on Linux gives every datagram to the socket bound last. With one
+// SO_REUSEPORT socket per I/O thread the kernel spreads datagrams over the threads by a hash of the
+// source address and port, and wakes only the thread whose socket got the datagram.
+//
+// The addon is optional: without it (no C compiler at build time, another OS, a failed load)
+// reusePortSupport() says why and openReusePortUdpSocket() returns null; the caller then falls back to
+// one UDP socket shared by the threads and says so at start.
+//
+// Who closes the fd: the caller, until dgram's bind({ fd }) has succeeded; from then on libuv owns it
+// and closes it with the dgram socket (socket.close(), or the thread's exit). bindDgramToFd() below
+// closes it when bind({ fd }) throws, so the caller never has to.
+import type { Socket } from 'node:dgram';
+import { closeSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Overrides where the addon is looked for (a missing file forces the fallback: tests, diagnosis). */
+export const REUSEPORT_ADDON_ENV = 'HAYATE_REUSEPORT_ADDON';
+
+export type ReusePortSupport = { ok: true; addonPath: string } | { ok: false; addonPath: string; reason: string };
+
+interface ReusePortAddon {
+  open(host: string, port: number, ipv6: boolean): number;
+}
+
+type Loaded = { ok: true; addon: ReusePortAddon } | { ok: false; reason: string };
+
+const loaded = new Map<string, Loaded>();
+const require = createRequire(import.meta.url);
+
+/**
+ * The repository root: the first directory above this module holding package.json (this file runs from
+ * dist/frontends/udp/ and, in tests, from build/src/frontends/udp/).
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+
+/** Where the addon is looked for: $HAYATE_REUSEPORT_ADDON, else build/native/reuseport.node. */
+export function defaultAddonPath(): string {
+  const fromEnv = process.env[REUSEPORT_ADDON_ENV];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(packageRoot(), 'build', 'native', 'reuseport.node');
+}
+
+function load(addonPath: string): Loaded {
+  let l = loaded.get(addonPath);
+  if (l !== undefined) return l;
+  if (process.platform !== 'linux') l = { ok: false, reason: `SO_REUSEPORT sockets are built for Linux only (this is ${process.platform})` };
+  else if (!existsSync(addonPath)) l = { ok: false, reason: `${addonPath} is missing (built by \`npm run build\` when a C compiler is present)` };
+  else {
+    try {
+      const addon = require(addonPath) as Partial<ReusePortAddon>;
+      l = typeof addon.open === 'function'
+        ? { ok: true, addon: addon as ReusePortAddon }
+        : { ok: false, reason: `${addonPath} has no open() function (not the reuseport addon?)` };
+    } catch (err) {
+      l = { ok: false, reason: `${addonPath} did not load: ${(err as Error).message}`.slice(0, 300) };
+    }
+  }
+  loaded.set(addonPath, l);
+  return l;
+}
+
+/** Whether per-thread SO_REUSEPORT sockets can be had, and if not, why. Loads the addon once per thread. */
+export function reusePortSupport(addonPath = defaultAddonPath()): ReusePortSupport {
+  const l = load(addonPath);
+  return l.ok ? { ok: true, addonPath } : { ok: false, addonPath, reason: l.reason };
+}
+
+export function reusePortAvailable(addonPath = defaultAddonPath()): boolean {
+  return load(addonPath).ok;
+}
+
+/**
+ * A new non-blocking UDP socket with SO_REUSEPORT, bound to host:port; its fd, for dgram's bind({ fd }).
+ * `host` is a numeric address: IPv4 for 'udp4'; IPv6 for 'udp6' (dual-stack: "::" takes IPv4 too).
+ * Null when the addon is not available (see reusePortSupport for why). Throws on a socket error, with
+ * the errno text and `code` set (EADDRINUSE when a socket without SO_REUSEPORT holds the port, or one
+ * of another user). Port 0 gives each call a port of its own: bind the first, read its port, then
+ * open the others on that port.
+ */
+export function openReusePortUdpSocket(host: string, port: number, type: 'udp4' | 'udp6', addonPath = defaultAddonPath()): number | null {
+  const l = load(addonPath);
+  if (!l.ok) return null;
+  return l.addon.open(host, port, type === 'udp6');
+}
+
+/**
+ * Hands `fd` to a dgram socket (created with the fd's family: 'udp4' or 'udp6'); resolves once it is
+ * listening. Closes the fd when dgram refuses it, so the fd is never leaked nor closed twice.
+ */
+export function bindDgramToFd(socket: Socket, fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      socket.bind({ fd }, resolve);
+    } catch (err) {
+      closeSync(fd);
+      reject(err as Error);
+    }
+  });
+}
