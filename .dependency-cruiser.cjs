@@ -17,6 +17,7 @@ const MAY_IMPORT = {
   frontends: ['dispatch', 'protocol', 'auth', 'stats', 'core', 'config', 'util'],
   cluster: ['dispatch', 'swarm', 'core', 'config', 'stats', 'util'],
   api: ['dispatch', 'swarm', 'auth', 'stats', 'protocol', 'cluster', 'core', 'config', 'util'],
+  io: ['frontends', 'dispatch', 'auth', 'stats', 'swarm', 'protocol', 'core', 'config', 'util'],
 };
 const FOLDERS = Object.keys(MAY_IMPORT);
 

@@ -4,7 +4,7 @@
 // (npm does not run those here). Only when the addon is missing or older than its source.
 //
 // Never fails the build: without a compiler (or off Linux) it says why and exits 0, and hayate then
-// runs with one UDP socket shared by its I/O threads (it says so at start). `--strict` exits 1 instead.
+// serves UDP from one socket on its first I/O thread (it says so at start). `--strict` exits 1 instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,7 +18,7 @@ const COMPILE_TIMEOUT_MS = 120_000;
 const strict = process.argv.includes('--strict');
 
 function skip(reason) {
-  console.error(`build-native: reuseport addon not built: ${reason}; UDP I/O threads will share one socket`);
+  console.error(`build-native: reuseport addon not built: ${reason}; UDP is then served by one socket, on io-01`);
   process.exit(strict ? 1 : 0);
 }
 

@@ -18,5 +18,7 @@ if (built < Math.max(newestMtime('src'), statSync('tsconfig.json').mtimeMs)) {
   const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
+// The optional SO_REUSEPORT addon (UDP on every I/O thread); it says why when it cannot be built.
+spawnSync(process.execPath, ['scripts/build-native.mjs'], { stdio: 'inherit' });
 const run = spawnSync(process.execPath, ['dist/main.js', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(run.status ?? 1);

@@ -33,19 +33,24 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const name of flags.ignored) log.info(`flag -${name} is accepted for compatibility and has no effect`);
 
-  let tracker: Tracker;
+  let tracker: Tracker | undefined;
+  // uWS aborts the process if it exits while an I/O thread has sockets open: close them first.
+  const onFatal = (err: Error): void => {
+    log.info(`fatal: ${err.message}`);
+    const exit = (): never => process.exit(70);
+    if (tracker === undefined) exit();
+    else void tracker.stopNow().finally(exit);
+  };
   try {
-    tracker = await Tracker.start(config, log, (err) => {
-      log.info(`fatal: ${err.message}`);
-      process.exit(70);
-    });
+    tracker = await Tracker.start(config, log, { onFatal });
   } catch (err) {
     process.stderr.write(`hayate: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
   const p = tracker.ports;
   log.info(`hayate listening: http ${p.http ?? 'off'}, udp ${p.udp ?? 'off'}, api ${p.api ?? 'off'}` +
-    ` (workers ${config.workers}, shards ${config.torrentMapShards})`);
+    ` (io threads ${tracker.io.count}, workers ${config.workers}, shards ${tracker.settings.torrentMapShards}` +
+    `${tracker.io.udpMode === '' ? '' : `; udp: ${tracker.io.udpMode}`})`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -53,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info(`${signal}: shutting down (in-flight requests get up to ${config.httpRequestTimeoutMs} ms)`);
-      tracker.stop().then(() => resolve(0), (err: unknown) => {
+      tracker!.stop().then(() => resolve(0), (err: unknown) => {
         log.info(`shutdown error: ${String(err)}`);
         resolve(1);
       });

@@ -1,16 +1,23 @@
-// Wires one tracker instance: dispatcher and swarm, frontends, admin API, stats. Used by main.ts and,
-// in-process on free ports, by the end-to-end tests.
+// Wires one tracker instance on the main thread: the shard tables and the mesh of rings, the swarm
+// workers and the I/O threads, the admin API and its stats, the JWT checks. The main thread serves no
+// tracker request itself: it starts and watches the threads, and answers the admin API. Used by main.ts
+// and, in-process on free ports, by the end-to-end tests.
+import { availableParallelism } from 'node:os';
 import { AdminApi, type HealthProbe } from './api/admin-api.js';
-import { ClientWhitelist, JwtGate } from './auth/index.js';
-import type { Config } from './config/config.js';
-import type { Dispatcher } from './dispatch/dispatcher.js';
-import { InlineDispatcher } from './dispatch/inline-dispatcher.js';
-import { WorkerDispatcher } from './dispatch/worker-dispatcher.js';
-import { HttpFrontend } from './frontends/http/http-frontend.js';
-import { UdpFrontend } from './frontends/udp/udp-frontend.js';
+import { ClientWhitelist, coarseNow, SharedKeySetView, startCoarseClock, VerificationBroker } from './auth/index.js';
+import { MAX_AUTO_IO_THREADS, type Config } from './config/config.js';
+import type { SwarmControl } from './dispatch/dispatcher.js';
+import { allocateMesh, ownerOfShard, type MeshMemory } from './dispatch/mesh.js';
+import type { ControlOp } from './dispatch/shard-host.js';
+import { SwarmPool } from './dispatch/swarm-pool.js';
+import type { FaultRequest } from './io/io-messages.js';
+import { IoThreads } from './io/io-threads.js';
 import { MemStats } from './stats/mem-stats.js';
 import { RequestStats } from './stats/request-stats.js';
-import { swarmSettingsOf } from './swarm/settings.js';
+import { renderStats, statsObject } from './stats/stats-json.js';
+import type { TorrentSummary } from './swarm/peer-store.js';
+import { swarmSettingsOf, type SwarmSettings } from './swarm/settings.js';
+import { shardOf } from './swarm/shard-of.js';
 import { Shard, type ShardMemory } from './swarm/shard.js';
 import { SwarmTotalsReader } from './swarm/swarm-totals.js';
 import type { Log } from './util/log.js';
@@ -21,42 +28,80 @@ export interface TrackerPorts {
   udp: number | null;
 }
 
-export class Tracker {
+export interface TrackerOptions {
+  /** Called when the swarm cannot be restored or a thread keeps dying (the process should exit non-zero). */
+  onFatal?: (err: Error) => void;
+  /** Tests only: the I/O threads honour fault requests (Tracker.injectFault). */
+  faultInjection?: boolean;
+}
+
+/** The I/O thread count: `ioThreads`, or for 0 one per CPU this process may use, capped. */
+export function ioThreadsOf(config: Config): number {
+  return config.ioThreads > 0 ? config.ioThreads : Math.max(1, Math.min(availableParallelism(), MAX_AUTO_IO_THREADS));
+}
+
+export class Tracker implements SwarmControl {
   readonly ports: TrackerPorts = { api: null, http: null, udp: null };
-  readonly requestStats = new RequestStats();
+  readonly started = new Date();
   readonly whitelist: ClientWhitelist;
-  readonly dispatcher: Dispatcher;
-  private http: HttpFrontend | null = null;
-  private udp: UdpFrontend | null = null;
+  readonly settings: SwarmSettings;
+  readonly io: IoThreads;
+  readonly pool: SwarmPool | null;
+  private readonly shards: readonly ShardMemory[];
+  private readonly mesh: MeshMemory;
+  private readonly totals: SwarmTotalsReader;
   private api: AdminApi | null = null;
   private memStats: MemStats | null = null;
-  /** JWT checks for every announce, when `jwkSetURI` is set. */
-  readonly jwt: JwtGate | null;
   private readonly health: HealthProbe[] = [];
-  /** Every shard's tables, allocated here and handed to the threads that own them. */
-  private readonly shards: readonly ShardMemory[];
+  /** The one JWT verification pool (when `jwkSetURI` is set); each I/O thread has its own cache. */
+  readonly jwt: VerificationBroker | null;
 
-  private constructor(readonly config: Config, readonly log: Log, onFatal: (err: Error) => void) {
+  private constructor(readonly config: Config, readonly log: Log, options: TrackerOptions) {
+    const onFatal = options.onFatal ?? ((err: Error) => log.info(`fatal: ${err.message}`));
     this.whitelist = new ClientWhitelist(config.clientWhitelistEnabled, config.clientWhitelist);
-    this.jwt = config.jwkSetURI === '' ? null : new JwtGate(config, log);
+    this.mesh = allocateMesh(ioThreadsOf(config), config.workers);
+    // Every owner needs a shard of its own to be of use: fewer shards than owners are raised (logged).
+    this.settings = { ...swarmSettingsOf(config), torrentMapShards: Math.max(config.torrentMapShards, this.mesh.owners) };
+    this.shards = Shard.allocateAll(this.settings);
+    this.totals = new SwarmTotalsReader(this.shards);
+    const jwtKeySet = config.jwkSetURI === '' ? null : SharedKeySetView.allocate();
+    this.jwt = jwtKeySet === null ? null : new VerificationBroker({
+      jwkSetURI: config.jwkSetURI, jwtAudience: config.jwtAudience, jwtIssuer: config.jwtIssuer,
+      jwkUpdateIntervalMs: config.jwkUpdateIntervalMs, jwkTTLMs: config.jwkTTLMs, jwtWorkers: config.jwtWorkers,
+      keySetMemory: jwtKeySet,
+      deliver: (client, outcomes) => this.io.post(client, { type: 'jwt-outcomes', outcomes }),
+      teach: (outcomes, except) => this.io.broadcast({ type: 'jwt-outcomes', outcomes }, except),
+      log: (level, message) => log.at(level, message),
+      now: coarseNow,
+    });
     if (this.jwt !== null) this.health.push(() => this.jwt!.health());
-    const settings = swarmSettingsOf(config);
-    this.shards = Shard.allocateAll(settings);
-    this.dispatcher = config.workers === 0
-      ? new InlineDispatcher(settings, this.shards)
-      : new WorkerDispatcher(settings, this.shards, config.workers, log, onFatal);
+    this.io = new IoThreads({
+      config, settings: this.settings, shards: this.shards, mesh: this.mesh, log, onFatal,
+      whitelist: () => this.whitelist.list(), faultInjection: options.faultInjection === true,
+      jwtKeySet, onVerify: (index, items) => this.jwt?.request(index, items),
+    });
+    this.pool = this.mesh.ownersAreIo ? null : new SwarmPool(this.settings, this.shards, this.mesh, log, {
+      ownerDied: (owner) => this.io.ownerDied(owner),
+      onFatal,
+    });
   }
 
-  /**
-   * Starts listening. `onFatal` is called when the swarm cannot be restored after a worker died (the
-   * process should then exit non-zero rather than limp on).
-   */
-  static async start(config: Config, log: Log, onFatal: (err: Error) => void = (err) => log.info(`fatal: ${err.message}`)): Promise<Tracker> {
-    const t = new Tracker(config, log, onFatal);
+  /** Starts every thread and listener; rejects (after closing what started) when one cannot start. */
+  static async start(config: Config, log: Log, options: TrackerOptions = {}): Promise<Tracker> {
+    const t = new Tracker(config, log, options);
     try {
-      await t.dispatcher.ready();
-      await t.jwt?.start(); // first JWK set fetch attempted (announces fail closed until one succeeds)
-      await t.listen();
+      if (t.settings.torrentMapShards !== config.torrentMapShards) {
+        log.info(`torrentMapShards raised from ${config.torrentMapShards} to ${t.settings.torrentMapShards}: one per shard owner at least`);
+      }
+      await t.pool?.ready();
+      if (t.jwt !== null) {
+        startCoarseClock();
+        await t.jwt.start(); // first JWK set fetch attempted (announces fail closed until one succeeds)
+      }
+      const ports = await t.io.start();
+      t.ports.http = ports.http;
+      t.ports.udp = ports.udp;
+      await t.listenApi();
     } catch (err) {
       await t.stop();
       throw err;
@@ -64,44 +109,76 @@ export class Tracker {
     return t;
   }
 
-  private async listen(): Promise<void> {
+  private async listenApi(): Promise<void> {
     const c = this.config;
-    const httpAddr = c.httpListenAddr;
-    if (httpAddr !== null) {
-      this.http = new HttpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log, this.jwt);
-      this.ports.http = await this.http.listen(httpAddr.host, httpAddr.port);
-    }
-    const udpAddr = c.udpListenAddr;
-    if (udpAddr !== null) {
-      this.udp = new UdpFrontend(c, this.dispatcher, this.whitelist, this.requestStats, this.log, this.jwt);
-      this.ports.udp = await this.udp.listen(udpAddr.host, udpAddr.port);
-    }
-    const apiAddr = c.apiListenAddr;
-    if (apiAddr !== null) {
-      if (c.includeMemStats) this.memStats = new MemStats(c.memStatsIntervalMs, c.verboseMemStats);
-      this.api = new AdminApi({
-        dispatcher: this.dispatcher,
-        whitelist: this.whitelist,
-        requestStats: this.requestStats,
-        swarmTotals: new SwarmTotalsReader(this.shards),
-        memStats: this.memStats,
-        health: this.health,
-        log: this.log,
-      });
-      this.ports.api = await this.api.listen(apiAddr.host, apiAddr.port);
-    }
+    if (c.apiListenAddr === null) return;
+    if (c.includeMemStats) this.memStats = new MemStats(c.memStatsIntervalMs, c.verboseMemStats);
+    this.api = new AdminApi({
+      control: this,
+      whitelist: {
+        allows: (id) => this.whitelist.allows(id),
+        add: (id) => { this.whitelist.add(id); this.io.whitelist('add', id); },
+        remove: (id) => { const had = this.whitelist.remove(id); this.io.whitelist('remove', id); return had; },
+      },
+      stats: (query) => renderStats(this.statsDocument(), query),
+      health: this.health,
+      log: this.log,
+      readTimeoutMs: c.apiReadTimeoutMs,
+    });
+    this.ports.api = await this.api.listen(c.apiListenAddr);
+  }
+
+  /** Every I/O thread's counters, summed. */
+  requestTotals(): RequestStats {
+    const sum = new RequestStats();
+    for (const s of this.io.stats) sum.add(s);
+    return sum;
+  }
+
+  statsDocument(): Record<string, unknown> {
+    return statsObject(this.started, this.requestTotals(), this.totals.read(), this.memStats, {
+      swarmWorkerRestarts: this.pool?.restarts ?? 0,
+      ioThreadRestarts: this.io.restarts,
+      ioThreads: this.io.stats.map((stats, i) => ({ name: `io-${String(i + 1).padStart(2, '0')}`, stats })),
+    });
+  }
+
+  // SwarmControl: admin operations, run by the thread that owns the torrent.
+
+  private control(op: ControlOp, infoHash: Buffer): Promise<unknown> {
+    const owner = ownerOfShard(shardOf(infoHash, 0, this.settings.torrentMapShards), this.mesh.owners);
+    return this.pool !== null ? this.pool.control(owner, op, infoHash) : this.io.control(owner, op, infoHash);
+  }
+
+  async describe(infoHash: Buffer): Promise<TorrentSummary | null> {
+    return (await this.control('describe', infoHash)) as TorrentSummary | null;
+  }
+
+  async create(infoHash: Buffer): Promise<boolean> {
+    return (await this.control('create', infoHash)) as boolean;
+  }
+
+  async remove(infoHash: Buffer): Promise<boolean> {
+    return (await this.control('remove', infoHash)) as boolean;
+  }
+
+  /** Tests only (TrackerOptions.faultInjection). */
+  injectFault(ioThread: number, what: FaultRequest['what'], offsetMs = 0): void {
+    this.io.fault(ioThread, what, offsetMs);
+  }
+
+  /** Closes every socket at once (no grace), for a process that must exit now. */
+  stopNow(): Promise<void> {
+    return this.io.stop(0);
   }
 
   /** Stops accepting, lets in-flight requests finish for up to httpRequestTimeout, closes everything. */
   async stop(): Promise<void> {
-    await this.http?.close(this.config.httpRequestTimeoutMs);
-    this.http = null;
-    await this.udp?.close();
-    this.udp = null;
-    this.api?.close();
+    await this.io.stop(this.config.httpRequestTimeoutMs);
+    await this.api?.close();
     this.api = null;
     this.memStats?.close();
+    await this.pool?.close();
     await this.jwt?.close();
-    await this.dispatcher.close();
   }
 }

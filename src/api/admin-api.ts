@@ -1,28 +1,27 @@
 // The admin API (apiListenAddr): the HA health check, /stats in chihaya v1's shape, and the torrent and
-// client-whitelist routes chihaya v1 offered. Separate port from the tracker, so Prometheus text and
-// JSON never reach the announce port (Quay's validator rejects bodies containing `go_goroutines`).
-import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
-import type { ClientWhitelist } from '../auth/client-whitelist.js';
-import type { Dispatcher } from '../dispatch/dispatcher.js';
-import type { Log } from '../util/log.js';
+// client-whitelist routes chihaya v1 offered. On node:http, not on the tracker's HTTP library: it is not
+// a hot path, and load balancers probe with HTTP/1.0 (HAProxy's `option httpchk`) or without a Host
+// header, which node:http answers at once. Separate port from the tracker, so Prometheus text and JSON
+// never reach the announce port (Quay's validator rejects bodies containing `go_goroutines`).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ListenAddr } from '../config/listen-addr.js';
+import type { SwarmControl } from '../dispatch/dispatcher.js';
 import { percentDecodeInto } from '../protocol/http/percent.js';
-import type { MemStats } from '../stats/mem-stats.js';
-import type { RequestStats } from '../stats/request-stats.js';
-import { renderStats, statsObject } from '../stats/stats-json.js';
-import type { SwarmTotalsReader } from '../swarm/swarm-totals.js';
-import { closeListenSocket, listenApp, type BoundSocket } from '../util/listen.js';
+import { bindHost } from '../util/listen.js';
+import type { Log } from '../util/log.js';
 
 /** Something that can make the tracker unfit to serve (e.g. an expired JWK set); /check then says 503. */
 export type HealthProbe = () => { ok: true } | { ok: false; reason: string };
 
 export interface AdminApiDeps {
-  dispatcher: Dispatcher;
-  whitelist: ClientWhitelist;
-  requestStats: RequestStats;
-  swarmTotals: SwarmTotalsReader;
-  memStats: MemStats | null;
+  control: SwarmControl;
+  whitelist: { allows(id: string): boolean; add(id: string): void; remove(id: string): boolean };
+  /** The /stats document (chihaya v1's shape plus ours), rendered for `query` (?flatten, ?pretty). */
+  stats: (query: URLSearchParams) => string;
   health: HealthProbe[];
   log: Log;
+  /** api read timeout: a whole request must arrive within it (0 = none). */
+  readTimeoutMs: number;
 }
 
 /** `:infohash` is 40 hex characters, or the 20 raw bytes URL-escaped (chihaya v1's form). */
@@ -32,103 +31,116 @@ export function parseInfoHashParam(text: string): Buffer | null {
   return percentDecodeInto(text, 0, text.length, out, 0) === 20 ? out : null;
 }
 
+type Answer = { status: number; body: string; json?: boolean; headers?: Record<string, string> };
+
+const text = (status: number, body: string): Answer => ({ status, body });
+
 export class AdminApi {
-  private readonly app = uWS.App();
-  private bound: BoundSocket | null = null;
+  private readonly server: Server;
 
   constructor(private readonly deps: AdminApiDeps) {
-    const app = this.app;
-    app.get('/check', (res) => this.check(res));
-    app.get('/stats', (res, req) => this.stats(res, req));
-    app.get('/torrents/:infohash', (res, req) => this.torrent(res, req, 'get'));
-    app.put('/torrents/:infohash', (res, req) => this.torrent(res, req, 'put'));
-    app.del('/torrents/:infohash', (res, req) => this.torrent(res, req, 'delete'));
-    app.get('/clients/:clientID', (res, req) => this.client(res, req, 'get'));
-    app.put('/clients/:clientID', (res, req) => this.client(res, req, 'put'));
-    app.del('/clients/:clientID', (res, req) => this.client(res, req, 'delete'));
-    app.any('/*', (res) => { res.writeStatus('404 Not Found').end('404 page not found\n'); });
+    this.server = createServer({ requestTimeout: deps.readTimeoutMs, headersTimeout: deps.readTimeoutMs || 60_000 },
+      (req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 5_000;
   }
 
-  async listen(host: string, port: number): Promise<number> {
-    this.bound = await listenApp(this.app, host, port, 'apiListenAddr');
-    return this.bound.port;
-  }
-
-  close(): void {
-    closeListenSocket(this.bound);
-    this.bound = null;
-    (this.app as unknown as { close(): void }).close();
-  }
-
-  private check(res: HttpResponse): void {
-    for (const probe of this.deps.health) {
-      const h = probe();
-      if (!h.ok) {
-        res.writeStatus('503 Service Unavailable').end(h.reason);
-        return;
-      }
-    }
-    res.end('STILL-ALIVE');
-  }
-
-  private stats(res: HttpResponse, req: HttpRequest): void {
-    const d = this.deps;
-    const body = renderStats(statsObject(d.requestStats, d.swarmTotals.read(), d.memStats, d.dispatcher), req.getQuery() ?? '');
-    res.writeHeader('Content-Type', 'application/json').end(body);
-  }
-
-  private torrent(res: HttpResponse, req: HttpRequest, op: 'get' | 'put' | 'delete'): void {
-    const infoHash = parseInfoHashParam(req.getParameter(0) ?? '');
-    if (infoHash === null) {
-      res.writeStatus('400 Bad Request').end('infohash must be 40 hex characters or 20 URL-escaped bytes\n');
-      return;
-    }
-    let aborted = false;
-    res.onAborted(() => { aborted = true; });
-    const d = this.deps.dispatcher;
-    const answer = (status: string, body: string, json = false): void => {
-      if (aborted) return;
-      res.cork(() => {
-        res.writeStatus(status);
-        if (json) res.writeHeader('Content-Type', 'application/json');
-        res.end(body);
+  listen(addr: ListenAddr): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => {
+        reject(new Error(`apiListenAddr: cannot listen on ${addr.host === '' ? '*' : addr.host}:${addr.port} (${err.message})`));
+      };
+      this.server.once('error', fail);
+      this.server.listen(addr.port, addr.host === '' ? undefined : bindHost(addr.host), () => {
+        this.server.off('error', fail);
+        resolve((this.server.address() as { port: number }).port);
       });
-    };
-    const work = op === 'get'
-      ? d.describe(infoHash).then((t) => (t === null ? answer('404 Not Found', 'torrent not found\n') : answer('200 OK', JSON.stringify(t), true)))
-      : op === 'put'
-        ? d.create(infoHash).then((ok) => (ok ? answer('200 OK', '') : answer('507 Insufficient Storage', 'torrent table full\n')))
-        : d.remove(infoHash).then((ok) => (ok ? answer('200 OK', '') : answer('404 Not Found', 'torrent not found\n')));
-    work.catch((err: unknown) => {
-      this.deps.log.info(`api: /torrents ${op} failed: ${String(err)}`);
-      answer('500 Internal Server Error', 'internal error\n');
     });
   }
 
-  private client(res: HttpResponse, req: HttpRequest, op: 'get' | 'put' | 'delete'): void {
-    const id = decodeURIComponentSafe(req.getParameter(0) ?? '');
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let a: Answer;
+    try {
+      a = await this.route(req);
+    } catch (err) {
+      this.deps.log.info(`api: ${req.method} ${req.url}: ${String(err)}`);
+      a = text(500, 'internal error\n');
+    }
+    const body = req.method === 'HEAD' ? '' : a.body;
+    res.writeHead(a.status, {
+      'Content-Type': a.json ? 'application/json' : 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(a.body),
+      ...a.headers,
+    });
+    res.end(body);
+  }
+
+  private async route(req: IncomingMessage): Promise<Answer> {
+    const url = new URL(req.url ?? '/', 'http://api');
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (method === 'OPTIONS') return { status: 200, body: '', headers: { Allow: 'GET, HEAD, PUT, DELETE, OPTIONS' } };
+    if (path === '/check') return method === 'GET' || method === 'HEAD' ? this.check() : notAllowed('GET, HEAD');
+    if (path === '/stats') {
+      return method === 'GET' || method === 'HEAD' ? { status: 200, body: this.deps.stats(url.searchParams), json: true } : notAllowed('GET, HEAD');
+    }
+    const torrent = /^\/torrents\/([^/]+)$/.exec(path);
+    if (torrent !== null) return this.torrent(method, torrent[1]!);
+    const client = /^\/clients\/([^/]+)$/.exec(path);
+    if (client !== null) return this.client(method, client[1]!);
+    return text(404, '404 page not found\n');
+  }
+
+  private check(): Answer {
+    for (const probe of this.deps.health) {
+      const h = probe();
+      if (!h.ok) return text(503, h.reason);
+    }
+    return text(200, 'STILL-ALIVE');
+  }
+
+  private async torrent(method: string, param: string): Promise<Answer> {
+    const infoHash = parseInfoHashParam(param);
+    if (infoHash === null) return text(400, 'infohash must be 40 hex characters or 20 URL-escaped bytes\n');
+    const c = this.deps.control;
+    if (method === 'GET' || method === 'HEAD') {
+      const t = await c.describe(infoHash);
+      return t === null ? text(404, 'torrent not found\n') : { status: 200, body: JSON.stringify(t), json: true };
+    }
+    if (method === 'PUT') return (await c.create(infoHash)) ? text(200, '') : text(507, 'torrent table full\n');
+    if (method === 'DELETE') return (await c.remove(infoHash)) ? text(200, '') : text(404, 'torrent not found\n');
+    return notAllowed('GET, HEAD, PUT, DELETE');
+  }
+
+  private client(method: string, param: string): Answer {
+    const id = decodeURIComponentSafe(param);
     const w = this.deps.whitelist;
-    if (id === null || id.length === 0) {
-      res.writeStatus('400 Bad Request').end('bad client id\n');
-      return;
+    if (id === null || id.length === 0) return text(400, 'bad client id\n');
+    if (method === 'GET' || method === 'HEAD') {
+      return w.allows(id) ? { status: 200, body: JSON.stringify({ clientID: id, approved: true }), json: true } : text(404, 'client not found\n');
     }
-    if (op === 'get') {
-      if (w.allows(id)) res.end(JSON.stringify({ clientID: id, approved: true }));
-      else res.writeStatus('404 Not Found').end('client not found\n');
-    } else if (op === 'put') {
+    if (method === 'PUT') {
       w.add(id);
-      res.end('');
-    } else if (w.remove(id)) {
-      res.end('');
-    } else {
-      res.writeStatus('404 Not Found').end('client not found\n');
+      return text(200, '');
     }
+    if (method === 'DELETE') return w.remove(id) ? text(200, '') : text(404, 'client not found\n');
+    return notAllowed('GET, HEAD, PUT, DELETE');
   }
 }
 
-function decodeURIComponentSafe(text: string): string | null {
+function notAllowed(allow: string): Answer {
+  return { status: 405, body: 'method not allowed\n', headers: { Allow: allow } };
+}
+
+function decodeURIComponentSafe(value: string): string | null {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(value);
   } catch {
     return null;
   }

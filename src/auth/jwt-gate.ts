@@ -1,32 +1,37 @@
-// One JWT authorizer (one verification pool, one verdict cache) shared by the HTTP and UDP frontends.
-// A pending check's id carries its frontend in the top bits, so each verdict returns to the frontend
-// that parked the request, without a closure per request.
-import type { Config } from '../config/config.js';
-import type { Log } from '../util/log.js';
-import { JwtAuthorizer, type JwtCode, type JwtCounters, type JwtVerdict } from './jwt/index.js';
+// The JWT check of one I/O thread, shared by its HTTP and UDP frontends: one JwtChecker (this thread's
+// verdict cache) whose cold tokens go to the process's one VerificationBroker. A pending check's id
+// carries its frontend in the top bits, so each verdict returns to the frontend that parked the
+// request, without a closure per request.
+import { JwtChecker, type JwtCheckerCounters } from './jwt/checker.js';
+import type { JwtCode, JwtVerdict } from './jwt/codes.js';
+import type { JwtLog } from './jwt/log.js';
+import type { BrokerLink, KeySetView, VerifyOutcome } from './jwt/verify-protocol.js';
 
 export interface VerdictSink {
   /** The verdict for a request `check` answered JWT_PENDING for. Must not throw. */
   jwtVerdict(localId: number, code: JwtVerdict): void;
 }
 
+export interface JwtGateOptions {
+  audience: string;
+  keySet: KeySetView;
+  link: BrokerLink;
+  counters: JwtCheckerCounters;
+  log: JwtLog;
+  verbosity: number;
+  now: () => number;
+}
+
 const LOCAL_BITS = 20; // local ids (pending-table indexes) stay below 2^20
 
 export class JwtGate {
   private readonly sinks: VerdictSink[] = [];
-  private readonly authorizer: JwtAuthorizer;
+  private readonly checker: JwtChecker;
 
-  constructor(config: Config, log: Log) {
-    this.authorizer = new JwtAuthorizer({
-      jwkSetURI: config.jwkSetURI,
-      jwtAudience: config.jwtAudience,
-      jwtIssuer: config.jwtIssuer,
-      jwkUpdateIntervalMs: config.jwkUpdateIntervalMs,
-      jwkTTLMs: config.jwkTTLMs,
-      jwtWorkers: config.jwtWorkers,
+  constructor(opts: JwtGateOptions) {
+    this.checker = new JwtChecker({
+      ...opts,
       onVerdict: (id, code) => this.sinks[id >>> LOCAL_BITS]!.jwtVerdict(id & ((1 << LOCAL_BITS) - 1), code),
-      log: (level, message) => log.at(level, message),
-      verbosity: log.verbosity,
     });
   }
 
@@ -35,24 +40,20 @@ export class JwtGate {
     return this.sinks.length - 1;
   }
 
-  /** JWT_OK, a failure code, or JWT_PENDING (the verdict then goes to the sink's jwtVerdict). */
-  check(sinkTag: number, token: string | null, infoHash: Uint8Array, localId: number): JwtCode {
-    return this.authorizer.check(token, infoHash, (sinkTag << LOCAL_BITS) | localId);
+  /**
+   * JWT_OK, a failure code, or JWT_PENDING (the verdict then goes to the sink's jwtVerdict). `source`
+   * names the client for the broker's fair queue; it is asked only when the token must be verified.
+   */
+  check(sinkTag: number, token: string | null, infoHash: Uint8Array, localId: number, source: () => string): JwtCode {
+    return this.checker.check(token, infoHash, (sinkTag << LOCAL_BITS) | localId, source);
   }
 
-  health(): { ok: true } | { ok: false; reason: string } {
-    return this.authorizer.health();
+  /** What the broker found (for this thread's requests, or taught to every thread). */
+  deliver(outcomes: VerifyOutcome[]): void {
+    this.checker.deliver(outcomes);
   }
 
-  get counters(): JwtCounters {
-    return this.authorizer.counters;
-  }
-
-  start(): Promise<void> {
-    return this.authorizer.start();
-  }
-
-  close(): Promise<void> {
-    return this.authorizer.close();
+  close(): void {
+    this.checker.close();
   }
 }

@@ -54,7 +54,8 @@ export interface Config {
   jwtWorkers: number;          // ours: piscina threads verifying signatures
 
   // Ours: architecture
-  workers: number;             // swarm worker threads; 0 = swarm on the main thread
+  ioThreads: number;           // I/O threads (HTTP + UDP sockets each); 0 = one per available CPU, at most 16
+  workers: number;             // swarm worker threads; 0 = the I/O threads own the shards themselves
 }
 
 export const defaultConfig: Readonly<Config> = Object.freeze({
@@ -102,5 +103,9 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   jwtIssuer: '',
   jwtWorkers: 1,
 
+  ioThreads: 0,
   workers: 0,
 }) as Readonly<Config>;
+
+/** I/O threads when `ioThreads` is 0 (auto): one per CPU the process may use, at most this many. */
+export const MAX_AUTO_IO_THREADS = 16;

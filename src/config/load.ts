@@ -65,6 +65,7 @@ const KEYS: readonly KeySpec[] = [
   { name: 'jwtAudience', field: 'jwtAudience', kind: 'string' },
   { name: 'jwtIssuer', field: 'jwtIssuer', kind: 'string' },
   { name: 'jwtWorkers', field: 'jwtWorkers', kind: 'int', min: 1, max: 64 },
+  { name: 'ioThreads', field: 'ioThreads', kind: 'int', min: 0, max: 64 },
   { name: 'workers', field: 'workers', kind: 'int', min: 0, max: 64 },
 ];
 

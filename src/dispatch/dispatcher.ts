@@ -1,6 +1,11 @@
-// The seam between frontends (sockets, parsing) and the swarm (tables, reply bytes). A frontend fills an
-// 80-byte announce record, hands it over, and gets the reply bytes back through its ReplySink, possibly
-// synchronously (inline) or later (worker threads). Frontends never touch swarm tables.
+// The seams between frontends (sockets, parsing) and the swarm (tables, decisions).
+//
+// Dispatcher, the data plane of one I/O thread: a frontend fills an 80-byte announce record, hands it
+// over, and gets the reply bytes back through its ReplySink, synchronously (a shard this thread owns) or
+// later (a shard another thread owns). Frontends never touch swarm tables.
+//
+// SwarmControl, the control plane of the admin API on the main thread: rare operations on one torrent,
+// carried to the thread that owns it.
 import type { TorrentSummary } from '../swarm/peer-store.js';
 
 export interface ReplySink {
@@ -8,12 +13,12 @@ export interface ReplySink {
   announceDone(requestId: number, bytes: Uint8Array): void;
   /** Scrape answer: counts[3i], counts[3i+1], counts[3i+2] = seeders, snatches, leechers of hash i. */
   scrapeDone(requestId: number, counts: Uint32Array, n: number): void;
-  /** The request was accepted but cannot be answered (e.g. its worker died): answer an error. */
+  /** The request was accepted but cannot be answered (e.g. its owner thread died): answer an error. */
   requestFailed(requestId: number, reason: string): void;
 }
 
 export interface Dispatcher {
-  /** Resolves once every swarm thread has started and can take requests. */
+  /** Resolves once the threads it sends to can take requests. */
   ready(): Promise<void>;
   /** Registers a frontend; the returned id goes into every record it sends (OFF_SINK_ID). */
   register(sink: ReplySink): number;
@@ -24,17 +29,13 @@ export interface Dispatcher {
   announce(record: Buffer): boolean;
   /** Scrape of `n` infohashes packed in `hashes` (20 bytes each); false under back-pressure. */
   scrape(sinkId: number, requestId: number, hashes: Buffer, n: number): boolean;
-
-  /** Control plane for the admin API: rare, allocation is fine. */
-  describe(infoHash: Buffer): Promise<TorrentSummary | null>;
-  create(infoHash: Buffer): Promise<boolean>;
-  remove(infoHash: Buffer): Promise<boolean>;
-
-  /** Requests refused for back-pressure, for /stats. */
-  readonly refusedCount: number;
-  /** Requests accepted but failed because their worker died, and worker restarts, for /stats. */
-  readonly failedInFlight: number;
-  readonly restarts: number;
-
   close(): Promise<void>;
+}
+
+export interface SwarmControl {
+  describe(infoHash: Buffer): Promise<TorrentSummary | null>;
+  /** Creates the torrent if absent; false when its shard is full. */
+  create(infoHash: Buffer): Promise<boolean>;
+  /** Deletes the torrent and its peers; false when it did not exist. */
+  remove(infoHash: Buffer): Promise<boolean>;
 }

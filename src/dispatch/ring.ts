@@ -1,15 +1,11 @@
 // Single-producer single-consumer byte ring in SharedArrayBuffers: length-prefixed messages, positions
 // as wrapping 32-bit counters, a pad marker where a message would straddle the end. Publication is an
 // Atomics.store of the position (what was written before it is visible to whoever Atomics.loads it).
-// A consumer with nothing to do sleeps on Atomics.waitAsync (its event loop keeps running: timers and
-// control messages still work); a producer wakes it only when it said it was going to sleep, so a busy
-// pair exchanges no notifications at all.
+// Waking a sleeping consumer is its Doorbell's job (one per consuming thread, whatever its ring count).
 
 const H_WRITE = 0;
 const H_READ = 16;    // each counter on its own 64-byte line: no false sharing between the two threads
-const H_SEQ = 32;
-const H_WAITING = 48;
-const HEADER_INTS = 64;
+const HEADER_INTS = 32;
 const PAD = -1;
 
 export interface RingMemory {
@@ -74,14 +70,6 @@ export class Ring {
     Atomics.store(this.header, H_WRITE, this.writePos);
   }
 
-  /** Wakes the consumer if it announced it would sleep. */
-  wake(): void {
-    if (Atomics.compareExchange(this.header, H_WAITING, 1, 0) === 1) {
-      Atomics.add(this.header, H_SEQ, 1);
-      Atomics.notify(this.header, H_SEQ);
-    }
-  }
-
   // Consumer side
 
   /** Offset of the next payload (its length in `this.length`), or -1 when the ring is empty. */
@@ -105,19 +93,9 @@ export class Ring {
     Atomics.store(this.header, H_READ, this.readPos);
   }
 
-  /**
-   * Resolves when a producer may have written more (or at once if it already has). Call only after
-   * `peek()` returned -1. Returns null when there is already something to read.
-   */
-  sleep(): Promise<unknown> | null {
-    const seq = Atomics.load(this.header, H_SEQ);
-    Atomics.store(this.header, H_WAITING, 1);
-    if (this.readPos !== Atomics.load(this.header, H_WRITE)) {
-      Atomics.store(this.header, H_WAITING, 0);
-      return null;
-    }
-    const r = Atomics.waitAsync(this.header, H_SEQ, seq);
-    return r.async ? r.value : null;
+  /** True when a message is waiting (for a doorbell's last look before sleeping). */
+  hasMessage(): boolean {
+    return this.readPos !== Atomics.load(this.header, H_WRITE);
   }
 
   /** Messages written but not yet released (for failing them after the consumer died). */

@@ -3,28 +3,29 @@
 // does: it crosses the rings (ring-messages.ts).
 import type { SwarmSettings } from '../swarm/settings.js';
 import type { ShardMemory } from '../swarm/shard.js';
-import type { RingMemory } from './ring.js';
+import type { MeshMemory } from './mesh.js';
+import type { ControlOp } from './shard-host.js';
 
 export interface SwarmWorkerData {
-  index: number;
+  /** This worker's index among the mesh's owners. */
+  owner: number;
   settings: SwarmSettings;
-  /** One entry per shard; undefined where another worker owns it. */
-  shards: (ShardMemory | undefined)[];
-  requests: RingMemory;
-  replies: RingMemory;
+  /** Every shard's memory (the worker uses those it owns). */
+  shards: ShardMemory[];
+  mesh: MeshMemory;
   /** True when restarting over tables a dead worker may have left mid-write. */
   repair: boolean;
 }
 
-/** Control plane (admin API), over postMessage: rare and allowed to allocate. */
+/** Control plane (admin API), over postMessage to the thread that owns the torrent. */
 export interface ControlRequest {
-  id: number;
-  op: 'describe' | 'create' | 'remove';
+  control: number;
+  op: ControlOp;
   infoHash: Uint8Array;
 }
 
 export interface ControlReply {
-  id: number;
+  control: number;
   result?: unknown;
   error?: string;
 }

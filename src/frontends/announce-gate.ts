@@ -2,7 +2,9 @@
 // (which may park the record while its token is verified off the thread), then the dispatcher. A
 // frontend fills its announce record, takes a pending id, and asks `admit`; it answers a refusal
 // itself, and hears through ParkedAnswer when a parked announce cannot go on.
-import { type ClientWhitelist, type JwtGate, JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict, type VerdictSink } from '../auth/index.js';
+import {
+  type ClientWhitelist, type JwtGate, JWT_BUSY, JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict, type VerdictSink,
+} from '../auth/index.js';
 import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
 import { clientIdOf } from '../core/client-id.js';
 import { ClientErrors } from '../core/client-errors.js';
@@ -18,6 +20,8 @@ export const enum Admission {
 }
 
 export interface ParkedAnswer {
+  /** Fairness key of the current request's client (its address, or IPv6 /64), for the JWT queue. */
+  sourceKey(): string;
   /** False when the pending id was already answered or freed (the verdict is then dropped). */
   isWaiting(pendingId: number): boolean;
   /** A parked announce cannot go on (its token was refused, or the swarm is busy): answer `reason`. */
@@ -38,9 +42,12 @@ export class AnnounceGate implements VerdictSink {
    * `record` is the frontend's reused announce record, filled before each `admit`; `maxPending` bounds
    * the frontend's pending ids (and so the parked records).
    */
+  private readonly sourceKey: () => string;
+
   constructor(private readonly record: Buffer, private readonly dispatcher: Dispatcher, private readonly sinkId: number,
     private readonly whitelist: ClientWhitelist, private readonly jwt: JwtGate | null, private readonly answer: ParkedAnswer,
-    maxPending: number) {
+    maxPending: number, private readonly counters: { refusedBusy: number }) {
+    this.sourceKey = () => answer.sourceKey();
     this.infoHash = record.subarray(OFF_INFO_HASH, OFF_INFO_HASH + 20);
     this.jwtTag = jwt === null ? -1 : jwt.register(this);
     this.parked = Buffer.alloc(jwt === null ? 0 : maxPending * ANNOUNCE_RECORD_BYTES);
@@ -58,12 +65,15 @@ export class AnnounceGate implements VerdictSink {
       return this.refuse(ClientErrors.clientNotApproved, 'client not on the whitelist');
     }
     if (this.jwt !== null) {
-      const code = this.jwt.check(this.jwtTag, token, this.infoHash, pendingId);
+      const code = this.jwt.check(this.jwtTag, token, this.infoHash, pendingId, this.sourceKey);
       if (code === JWT_PENDING) {
         rec.copy(this.parked, pendingId * ANNOUNCE_RECORD_BYTES, 0, ANNOUNCE_RECORD_BYTES);
         return Admission.Parked;
       }
-      if (code !== JWT_OK) return this.refuse(jwtFailureReason(code), 'jwt refused');
+      if (code !== JWT_OK) {
+        if (code === JWT_BUSY) this.counters.refusedBusy++;
+        return this.refuse(jwtFailureReason(code), code === JWT_BUSY ? 'jwt verification queue full' : 'jwt refused');
+      }
     }
     return this.forward(pendingId, rec) ? Admission.Forwarded : this.refuse(ClientErrors.busy, 'swarm queue full');
   }
@@ -73,6 +83,7 @@ export class AnnounceGate implements VerdictSink {
     if (!this.answer.isWaiting(pendingId)) return;
     const at = pendingId * ANNOUNCE_RECORD_BYTES;
     if (code === JWT_OK && this.forward(pendingId, this.parked.subarray(at, at + ANNOUNCE_RECORD_BYTES))) return;
+    if (code === JWT_BUSY) this.counters.refusedBusy++;
     this.answer.refuseParked(pendingId, code === JWT_OK ? ClientErrors.busy : jwtFailureReason(code));
   }
 

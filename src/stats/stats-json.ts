@@ -3,12 +3,22 @@ import type { MemStats } from './mem-stats.js';
 import type { RequestStats } from './request-stats.js';
 import type { SwarmTotals } from '../swarm/swarm-totals.js';
 
-export interface DispatchFigures { refusedCount: number; failedInFlight: number; restarts: number }
+/** Figures of the threads themselves: restarts, and each I/O thread's own counters. */
+export interface ThreadFigures {
+  swarmWorkerRestarts: number;
+  ioThreadRestarts: number;
+  /** Per I/O thread, by name (io-01, ...): how the kernel spread the load. */
+  ioThreads: { name: string; stats: RequestStats }[];
+}
 
-export function statsObject(req: RequestStats, s: SwarmTotals, mem: MemStats | null, dispatch: DispatchFigures): Record<string, unknown> {
+/**
+ * The /stats document. `req` is the sum of every I/O thread's counters; `started` when the tracker
+ * started.
+ */
+export function statsObject(started: Date, req: RequestStats, s: SwarmTotals, mem: MemStats | null, threads: ThreadFigures): Record<string, unknown> {
   const ms = (us: number): number => Math.round(us / 10) / 100;
   const out: Record<string, unknown> = {
-    Started: req.started.toISOString(),
+    Started: started.toISOString(),
     connectionsOpen: req.connectionsOpen,
     connectionsAccepted: req.connectionsAccepted,
     requestsHandled: req.requestsHandled,
@@ -29,11 +39,19 @@ export function statsObject(req: RequestStats, s: SwarmTotals, mem: MemStats | n
     peersIPv6: s.peersIPv6,
     // Ours, beyond v1:
     announcesRefusedFull: s.refusedFull,
+    announcesRefusedJwt: req.jwtRefused + req.jwtMissing + req.jwtUnavailable,
     udpPacketsBad: req.udpPacketsBad,
     udpRepliesDropped: req.udpRepliesDropped,
-    requestsRefusedBusy: dispatch.refusedCount,
-    requestsFailedWorkerDied: dispatch.failedInFlight,
-    workerRestarts: dispatch.restarts,
+    requestsRefusedBusy: req.refusedBusy,
+    requestsFailedWorkerDied: req.failedOwnerDied,
+    workerRestarts: threads.swarmWorkerRestarts,
+    ioThreadRestarts: threads.ioThreadRestarts,
+    ioThreads: Object.fromEntries(threads.ioThreads.map(({ name, stats }) => [name, {
+      requestsHandled: stats.requestsHandled,
+      trackerAnnounces: stats.trackerAnnounces,
+      trackerScrapes: stats.trackerScrapes,
+      udpPackets: stats.udpPackets,
+    }])),
   };
   if (mem !== null) out.Memory = mem.snapshot;
   return out;
@@ -48,8 +66,7 @@ export function flatten(obj: Record<string, unknown>, prefix = '', into: Record<
   return into;
 }
 
-export function renderStats(obj: Record<string, unknown>, query: string): string {
-  const params = new URLSearchParams(query);
+export function renderStats(obj: Record<string, unknown>, params: URLSearchParams): string {
   const body = params.has('flatten') ? flatten(obj) : obj;
   return JSON.stringify(body, null, params.has('pretty') ? 2 : undefined);
 }

@@ -1,8 +1,8 @@
-// The Dispatcher contract (src/dispatch/dispatcher.ts), run against the inline dispatcher and the
-// worker-thread dispatcher with several worker counts.
+// The Dispatcher and SwarmControl contract (src/dispatch/dispatcher.ts), run against the shards owned by
+// the I/O thread itself (workers: 0) and by swarm worker threads, with several worker counts.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Dispatcher, ReplySink } from '../../src/dispatch/dispatcher.js';
+import type { Dispatcher, ReplySink, SwarmControl } from '../../src/dispatch/dispatcher.js';
 import { Event, OFF_REQUEST_ID, OFF_SINK_ID } from '../../src/core/announce-record.js';
 import type { SwarmSettings } from '../../src/swarm/settings.js';
 import { Shard, type ShardMemory } from '../../src/swarm/shard.js';
@@ -11,8 +11,9 @@ import { label20, makeRecord, type RecordSpec } from '../helpers/records.js';
 import { decodeBody } from '../helpers/replies.js';
 import { baseSettings } from './peer-store-contract.js';
 
-/** Makes a dispatcher over `shards` (allocated by the contract, as the tracker allocates them). */
-export type DispatcherFactory = (settings: SwarmSettings, shards: readonly ShardMemory[]) => Promise<Dispatcher>;
+/** Makes a dispatcher and its control plane over `shards` (allocated by the contract, as the tracker does). */
+export type DispatcherFactory = (settings: SwarmSettings, shards: readonly ShardMemory[]) =>
+  Promise<{ dispatcher: Dispatcher; control: SwarmControl; close(): Promise<void> }>;
 
 /** Collects replies; `next(id)` resolves with the reply of request `id`. */
 export class CollectingSink implements ReplySink {
@@ -49,15 +50,16 @@ export class CollectingSink implements ReplySink {
 
 export function dispatcherContract(name: string, factory: DispatcherFactory): void {
   describe(`Dispatcher contract: ${name}`, () => {
-    const open: Dispatcher[] = [];
+    const open: { close(): Promise<void> }[] = [];
     after(async () => { for (const d of open) await d.close(); });
-    const make = async (over: Partial<SwarmSettings> = {}): Promise<{ d: Dispatcher; sink: CollectingSink; sinkId: number; shards: ShardMemory[] }> => {
+    const make = async (over: Partial<SwarmSettings> = {}): Promise<{ d: Dispatcher; control: SwarmControl; sink: CollectingSink; sinkId: number; shards: ShardMemory[] }> => {
       const settings = { ...baseSettings, torrentMapShards: 8, ...over };
       const shards = Shard.allocateAll(settings);
-      const d = await factory(settings, shards);
-      open.push(d);
+      const made = await factory(settings, shards);
+      open.push(made);
+      const d = made.dispatcher;
       const sink = new CollectingSink();
-      return { d, sink, sinkId: d.register(sink), shards };
+      return { d, control: made.control, sink, sinkId: d.register(sink), shards };
     };
     let nextId = 1;
     const send = (d: Dispatcher, sinkId: number, spec: RecordSpec): number => {
@@ -96,13 +98,13 @@ export function dispatcherContract(name: string, factory: DispatcherFactory): vo
     });
 
     it('serves the control plane (describe, create, remove)', async () => {
-      const { d } = await make({ createOnAnnounce: false });
+      const { control } = await make({ createOnAnnounce: false });
       const ih = label20('ctl');
-      assert.equal(await d.describe(ih), null);
-      assert.equal(await d.create(ih), true);
-      assert.deepEqual(await d.describe(ih), { infoHash: ih.toString('hex'), seeders: 0, leechers: 0, snatches: 0 });
-      assert.equal(await d.remove(ih), true);
-      assert.equal(await d.remove(ih), false);
+      assert.equal(await control.describe(ih), null);
+      assert.equal(await control.create(ih), true);
+      assert.deepEqual(await control.describe(ih), { infoHash: ih.toString('hex'), seeders: 0, leechers: 0, snatches: 0 });
+      assert.equal(await control.remove(ih), true);
+      assert.equal(await control.remove(ih), false);
     });
 
     it('writes into the shards it was given, where stats read them without a message', async () => {

@@ -1,4 +1,5 @@
-import { InlineDispatcher } from '../../src/dispatch/inline-dispatcher.js';
+// Shards owned by the I/O thread itself (workers: 0): every announce answered inline.
+import { localSwarm } from '../helpers/local-swarm.js';
 import { dispatcherContract } from './dispatcher-contract.js';
 
-dispatcherContract('inline', async (s, shards) => new InlineDispatcher(s, shards));
+dispatcherContract('shards owned by the I/O thread (workers: 0)', async (s, shards) => localSwarm(s, shards, 0));

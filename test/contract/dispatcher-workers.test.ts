@@ -1,11 +1,7 @@
-import { WorkerDispatcher } from '../../src/dispatch/worker-dispatcher.js';
-import { Log } from '../../src/util/log.js';
+// Shards owned by swarm worker threads, reached over the rings.
+import { localSwarm } from '../helpers/local-swarm.js';
 import { dispatcherContract } from './dispatcher-contract.js';
 
 for (const workers of [1, 4]) {
-  dispatcherContract(`${workers} worker thread(s)`, async (s, shards) => {
-    const d = new WorkerDispatcher(s, shards, workers, new Log(0));
-    await d.ready();
-    return d;
-  });
+  dispatcherContract(`${workers} worker thread(s)`, async (s, shards) => localSwarm(s, shards, workers));
 }

@@ -7,14 +7,14 @@ import { after, before, describe, test } from 'node:test';
 import {
   assertBuilt, freeListenAddrs, killAll, run, runToExit, stopCleanly, tempDir, waitUntilServing,
 } from '../helpers/process.js';
-import { WORKER_COUNTS, announce, announceParams, announceUrl, infoHash, peerId } from '../helpers/tracker.js';
+import { THREAD_LAYOUTS, announce, announceParams, announceUrl, infoHash, peerId } from '../helpers/tracker.js';
 
 function stderrLines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');
 }
 
-for (const workers of WORKER_COUNTS) {
-  describe(`cli: dist/main.js (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`cli: dist/main.js (${label})`, () => {
     let tmp: ReturnType<typeof tempDir>;
     before(() => {
       assertBuilt();
@@ -27,7 +27,7 @@ for (const workers of WORKER_COUNTS) {
 
     let fileCount = 0;
     const writeConfig = (content: string | Record<string, unknown>): string =>
-      tmp.write(`config-${++fileCount}.json`, typeof content === 'string' ? content : JSON.stringify({ workers, ...content }, null, 2));
+      tmp.write(`config-${++fileCount}.json`, typeof content === 'string' ? content : JSON.stringify({ ioThreads, workers, ...content }, null, 2));
 
     /** A config on ports that were free a moment ago. */
     const freePortsConfig = async (extra: Record<string, unknown> = {}): Promise<{ path: string; http: number; api: number }> => {

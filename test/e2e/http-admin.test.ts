@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  WORKER_COUNTS, announce, announceParams, announceUrl, encodeParam, get, getJson, infoHash, peerId, pick, request,
+  THREAD_LAYOUTS, announce, announceParams, announceUrl, encodeParam, get, getJson, infoHash, peerId, pick, request,
   scrapeUrl, sleep, startTestTracker, waitFor, within, type TestTracker,
 } from '../helpers/tracker.js';
 
@@ -50,11 +50,11 @@ const delta = (a: Record<string, unknown>, b: Record<string, unknown>, path: str
 const ballasts: Buffer[] = [];
 after(() => { ballasts.length = 0; });
 
-for (const workers of WORKER_COUNTS) {
-  describe(`admin api: /check and /stats (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`admin api: /check and /stats (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(() => t.stop());
 
@@ -151,10 +151,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`admin api: Memory refresh (workers=${workers})`, () => {
+  describe(`admin api: Memory refresh (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, memStatsIntervalMs: 50 });
+      t = await startTestTracker({ ioThreads, workers, memStatsIntervalMs: 50 });
     });
     after(() => t.stop());
 
@@ -171,10 +171,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`admin api: includeMemStats=false (workers=${workers})`, () => {
+  describe(`admin api: includeMemStats=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, includeMemStats: false });
+      t = await startTestTracker({ ioThreads, workers, includeMemStats: false });
     });
     after(() => t.stop());
 
@@ -185,10 +185,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`admin api: /torrents/:infohash (workers=${workers})`, () => {
+  describe(`admin api: /torrents/:infohash (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(() => t.stop());
 
@@ -258,9 +258,9 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`tracker lifecycle (workers=${workers})`, () => {
+  describe(`tracker lifecycle (${label})`, () => {
     test('"" disables a listener: no HTTP tracker port, the API still answers', async () => {
-      const t = await startTestTracker({ workers, httpListenAddr: '' });
+      const t = await startTestTracker({ ioThreads, workers, httpListenAddr: '' });
       try {
         assert.equal(t.tracker.ports.http, null);
         assert.equal((await get(`${t.apiUrl}/check`)).body.toString(), 'STILL-ALIVE');
@@ -270,7 +270,7 @@ for (const workers of WORKER_COUNTS) {
     });
 
     test('stop() closes the tracker and API ports', async () => {
-      const t = await startTestTracker({ workers });
+      const t = await startTestTracker({ ioThreads, workers });
       await announce(announceUrl(t.httpUrl, announceParams(infoHash('lifecycle'), peerId('lc'), { left: 0 })));
       await within(5_000, 'tracker.stop()', t.stop());
       await assert.rejects(get(`${t.httpUrl}/announce`), /ECONNREFUSED|ECONNRESET|socket hang up/);

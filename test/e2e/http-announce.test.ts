@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  WORKER_COUNTS, announce, announceParams, announceUrl, bdecodeStrict, asDict, bytes, get, getJson,
+  THREAD_LAYOUTS, announce, announceParams, announceUrl, bdecodeStrict, asDict, bytes, get, getJson,
   infoHash, peerId, peersOf, pick, rawExchange, scrapeUrl, startTestTracker, text, type ParamValue, type TestTracker,
   sleep,
 } from '../helpers/tracker.js';
@@ -22,11 +22,11 @@ function head(complete: number, incomplete: number): string {
 const compact4 = (a: number, b: number, c: number, d: number, port: number): string =>
   String.fromCharCode(a, b, c, d, port >> 8, port & 0xff);
 
-for (const workers of WORKER_COUNTS) {
-  describe(`http announce: docs/compatibility.md swarm walk (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`http announce: docs/compatibility.md swarm walk (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, announceMs: 1_800_000, minAnnounceMs: 900_000 });
+      t = await startTestTracker({ ioThreads, workers, announceMs: 1_800_000, minAnnounceMs: 900_000 });
     });
     after(() => t.stop());
 
@@ -90,10 +90,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http announce: query syntax (workers=${workers})`, () => {
+  describe(`http announce: query syntax (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(() => t.stop());
 
@@ -162,10 +162,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http announce: IPv6 listener and dual stack (workers=${workers})`, () => {
+  describe(`http announce: IPv6 listener and dual stack (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, httpListenAddr: '[::1]:0' });
+      t = await startTestTracker({ ioThreads, workers, httpListenAddr: '[::1]:0' });
     });
     after(() => t.stop());
 
@@ -212,10 +212,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http announce: all-interfaces listener ":0" (workers=${workers})`, () => {
+  describe(`http announce: all-interfaces listener ":0" (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, httpListenAddr: ':0' });
+      t = await startTestTracker({ ioThreads, workers, httpListenAddr: ':0' });
     });
     after(() => t.stop());
 
@@ -232,10 +232,10 @@ for (const workers of WORKER_COUNTS) {
   });
 
   for (const respectAF of [false, true]) {
-    describe(`http announce: respectAF=${respectAF} (workers=${workers})`, () => {
+    describe(`http announce: respectAF=${respectAF} (${label})`, () => {
       let t: TestTracker;
       before(async () => {
-        t = await startTestTracker({ workers, respectAF });
+        t = await startTestTracker({ ioThreads, workers, respectAF });
       });
       after(() => t.stop());
 
@@ -266,12 +266,12 @@ for (const workers of WORKER_COUNTS) {
     });
   }
 
-  describe(`http announce: numwant (workers=${workers})`, () => {
+  describe(`http announce: numwant (${label})`, () => {
     let t: TestTracker;
     const ih = infoHash('numwant');
     const leecher = peerId('nw-leecher');
     before(async () => {
-      t = await startTestTracker({ workers, defaultNumWant: 3, maxNumWant: 4 });
+      t = await startTestTracker({ ioThreads, workers, defaultNumWant: 3, maxNumWant: 4 });
       for (let i = 1; i <= 5; i++) {
         await announce(announceUrl(t.httpUrl, announceParams(ih, peerId(`nw-seed${i}`), { ip: `10.0.5.${i}`, port: 5000 + i, left: 0 })));
       }
@@ -311,7 +311,7 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http announce: defaultNumWant above maxNumWant (workers=${workers})`, () => {
+  describe(`http announce: defaultNumWant above maxNumWant (${label})`, () => {
     // load.ts accepts this with the warning "answers are capped at maxNumWant": they must be.
     const ih = infoHash('numwant-cap');
     const seed = async (httpUrl: string): Promise<void> => {
@@ -321,7 +321,7 @@ for (const workers of WORKER_COUNTS) {
     };
 
     test('compact: numwant absent or not a number → at most maxNumWant peers, valid bencode', async () => {
-      const t = await startTestTracker({ workers, defaultNumWant: 5, maxNumWant: 3 });
+      const t = await startTestTracker({ ioThreads, workers, defaultNumWant: 5, maxNumWant: 3 });
       try {
         await seed(t.httpUrl);
         for (const numwant of [undefined, 'abc']) {
@@ -364,10 +364,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http announce: events (workers=${workers})`, () => {
+  describe(`http announce: events (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(() => t.stop());
 
@@ -449,10 +449,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http announce: purgeInactiveTorrents=false (workers=${workers})`, () => {
+  describe(`http announce: purgeInactiveTorrents=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, purgeInactiveTorrents: false });
+      t = await startTestTracker({ ioThreads, workers, purgeInactiveTorrents: false });
     });
     after(() => t.stop());
 
@@ -468,10 +468,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http announce: round robin (workers=${workers})`, () => {
+  describe(`http announce: round robin (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(() => t.stop());
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  WORKER_COUNTS, announce, announceParams, announceUrl, decode, encodeParam, failureOf, get, getJson, infoHash,
+  THREAD_LAYOUTS, announce, announceParams, announceUrl, decode, encodeParam, failureOf, get, getJson, infoHash,
   parseRawResponse, peerId, queryString, rawExchange, request, scrapeUrl, startTestTracker, text, type TestTracker,
 } from '../helpers/tracker.js';
 
@@ -46,11 +46,11 @@ const MALFORMED_QUERIES: [string, string][] = [
   ['percent garbage', '?%00%zz%%%25%2=%&=%'],
 ];
 
-for (const workers of WORKER_COUNTS) {
-  describe(`http errors: malformed announces (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`http errors: malformed announces (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(() => t.stop());
 
@@ -105,10 +105,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http errors: paths and scrape (workers=${workers})`, () => {
+  describe(`http errors: paths and scrape (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, maxScrapeInfoHashes: 3 });
+      t = await startTestTracker({ ioThreads, workers, maxScrapeInfoHashes: 3 });
     });
     after(() => t.stop());
 
@@ -165,10 +165,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http errors: slow clients (workers=${workers})`, () => {
+  describe(`http errors: slow clients (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, httpReadTimeoutMs: 500 });
+      t = await startTestTracker({ ioThreads, workers, httpReadTimeoutMs: 500 });
     });
     after(() => t.stop());
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  WORKER_COUNTS, announce, announceParams, announceUrl, bytes, failureOf, get, getJson, infoHash, peerId, peersOf,
+  THREAD_LAYOUTS, announce, announceParams, announceUrl, bytes, failureOf, get, getJson, infoHash, peerId, peersOf,
   pick, request, scrapeUrl, sleep, startTestTracker, waitFor, decode, type ParamValue, type TestTracker,
 } from '../helpers/tracker.js';
 
@@ -28,11 +28,11 @@ async function scrapeCounts(t: TestTracker, ih: Buffer): Promise<[number, number
   return [e.complete!, e.downloaded!, e.incomplete!];
 }
 
-for (const workers of WORKER_COUNTS) {
-  describe(`http policy: client whitelist (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`http policy: client whitelist (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
+      t = await startTestTracker({ ioThreads, workers, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
     });
     after(() => t.stop());
 
@@ -81,10 +81,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http policy: createOnAnnounce=false (workers=${workers})`, () => {
+  describe(`http policy: createOnAnnounce=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, createOnAnnounce: false });
+      t = await startTestTracker({ ioThreads, workers, createOnAnnounce: false });
     });
     after(() => t.stop());
 
@@ -118,10 +118,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http policy: realIPHeader=X-Forwarded-For (workers=${workers})`, () => {
+  describe(`http policy: realIPHeader=X-Forwarded-For (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, realIPHeader: 'X-Forwarded-For' });
+      t = await startTestTracker({ ioThreads, workers, realIPHeader: 'X-Forwarded-For' });
     });
     after(() => t.stop());
 
@@ -162,10 +162,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http policy: proxy header not configured (workers=${workers})`, () => {
+  describe(`http policy: proxy header not configured (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(() => t.stop());
 
@@ -177,10 +177,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http policy: allowIPSpoofing=false (workers=${workers})`, () => {
+  describe(`http policy: allowIPSpoofing=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, allowIPSpoofing: false });
+      t = await startTestTracker({ ioThreads, workers, allowIPSpoofing: false });
     });
     after(() => t.stop());
 
@@ -198,10 +198,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http policy: reaping, brief's durations (workers=${workers})`, () => {
+  describe(`http policy: reaping, brief's durations (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, minAnnounceMs: 100, reapRatio: 1, reapIntervalMs: 50 });
+      t = await startTestTracker({ ioThreads, workers, minAnnounceMs: 100, reapRatio: 1, reapIntervalMs: 50 });
     });
     after(() => t.stop());
 
@@ -225,11 +225,11 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http policy: reaping keeps active peers (workers=${workers})`, () => {
+  describe(`http policy: reaping keeps active peers (${label})`, () => {
     let t: TestTracker;
     // A 400 ms idle window: a keeper announcing every 50 ms survives event-loop stalls up to ~350 ms.
     before(async () => {
-      t = await startTestTracker({ workers, minAnnounceMs: 400, reapRatio: 1, reapIntervalMs: 50 });
+      t = await startTestTracker({ ioThreads, workers, minAnnounceMs: 400, reapRatio: 1, reapIntervalMs: 50 });
     });
     after(() => t.stop());
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  WORKER_COUNTS, announce, announceParams, announceUrl, asDict, bdecodeStrict, encodeParam, failureOf, get, infoHash,
+  THREAD_LAYOUTS, announce, announceParams, announceUrl, asDict, bdecodeStrict, encodeParam, failureOf, get, infoHash,
   peerId, request, scrapeUrl, startTestTracker, type BDict, type TestTracker,
 } from '../helpers/tracker.js';
 
@@ -26,15 +26,15 @@ function countsOf(files: BDict, ih: Buffer): [number, number, number] {
   return [e.get('complete') as number, e.get('downloaded') as number, e.get('incomplete') as number];
 }
 
-for (const workers of WORKER_COUNTS) {
-  describe(`http scrape (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`http scrape (${label})`, () => {
     let t: TestTracker;
     const a = hashStartingWith(0xff, 'scrape-a');
     const b = hashStartingWith(0x00, 'scrape-b');
     const c = hashStartingWith(0x80, 'scrape-c'); // never announced
     const d = hashStartingWith(0x7f, 'scrape-d'); // never announced
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
       const ann = (ih: Buffer, id: string, extra: Record<string, string | number>): Promise<unknown> =>
         announce(announceUrl(t.httpUrl, announceParams(ih, peerId(id), { ip: '10.1.0.1', port: 1000, ...extra })));
       // a: one seeder that completed, one that started as a seeder, one leecher → (2, 1, 1)
@@ -109,10 +109,10 @@ for (const workers of WORKER_COUNTS) {
     });
   });
 
-  describe(`http scrape: no whitelist needed (workers=${workers})`, () => {
+  describe(`http scrape: no whitelist needed (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
+      t = await startTestTracker({ ioThreads, workers, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
     });
     after(() => t.stop());
 

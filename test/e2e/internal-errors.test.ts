@@ -3,21 +3,20 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
-import type { Dispatcher } from '../../src/dispatch/dispatcher.js';
-import { announce, announceParams, announceUrl, getJson, infoHash, peerId, startTestTracker, WORKER_COUNTS, type TestTracker } from '../helpers/tracker.js';
+import { announce, announceParams, announceUrl, getJson, infoHash, peerId, startTestTracker, THREAD_LAYOUTS, type TestTracker } from '../helpers/tracker.js';
 
-for (const workers of WORKER_COUNTS) {
-  describe(`internal errors (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`internal errors (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ workers, udpListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
     });
     after(async () => { await t.stop(); });
 
     test('an exception inside an announce answers `internal error`, is counted, and the tracker keeps serving', async () => {
-      const d = t.tracker.dispatcher as Dispatcher & { announce: Dispatcher['announce'] };
-      const real = d.announce.bind(d);
-      d.announce = () => { throw new Error('injected fault'); };
+      const threads = t.tracker.io.count;
+      for (let i = 0; i < threads; i++) t.tracker.injectFault(i, 'announce-throws');
+      await new Promise((r) => setTimeout(r, 50)); // the threads take the message between requests
       try {
         const before = await getJson(`${t.apiUrl}/stats`);
         const r = await announce(announceUrl(t.httpUrl, announceParams(infoHash('fault'), peerId('f1'), { ip: '10.9.9.1' })));
@@ -43,7 +42,8 @@ for (const workers of WORKER_COUNTS) {
         const s2 = await getJson(`${t.apiUrl}/stats`);
         assert.equal((s2.requestsErrored as number) - (s.requestsErrored as number), 1);
       } finally {
-        d.announce = real;
+        for (let i = 0; i < threads; i++) t.tracker.injectFault(i, 'announce-ok');
+        await new Promise((r) => setTimeout(r, 50));
       }
       const ok = await announce(announceUrl(t.httpUrl, announceParams(infoHash('fault'), peerId('f2'), { ip: '10.9.9.2' })));
       assert.equal(ok.d['failure reason'], undefined);
@@ -51,11 +51,10 @@ for (const workers of WORKER_COUNTS) {
 
     test('a datagram from source port 0 (no reply is possible) is dropped and counted as bad, not as an internal error', async () => {
       const before = await getJson(`${t.apiUrl}/stats`);
-      // No socket can send from port 0: hand the frontend's socket such a datagram the way node:dgram would.
-      const socket = (t.tracker as unknown as { udp: { socket: { emit(e: string, ...a: unknown[]): boolean } } }).udp.socket;
-      const c = Buffer.alloc(16);
-      c.writeUInt32BE(0x417, 0); c.writeUInt32BE(0x27101980, 4); c.writeUInt32BE(0, 8); c.writeUInt32BE(9, 12);
-      socket.emit('message', c, { address: '127.0.0.1', family: 'IPv4', port: 0, size: 16 });
+      // No socket can send from port 0: io-01's UDP frontend is handed such a datagram (a connect) the way
+      // node:dgram would.
+      t.tracker.injectFault(0, 'udp-port-0');
+      await new Promise((r) => setTimeout(r, 100));
       const s = await getJson(`${t.apiUrl}/stats`);
       assert.equal((s.udpPacketsBad as number) - (before.udpPacketsBad as number), 1);
       assert.equal((s.requestsErrored as number) - (before.requestsErrored as number), 0);

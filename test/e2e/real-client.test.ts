@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { destroyAll, makeClient, nextEvent, type Scrape, type TrackerClient, type Update } from '../helpers/real-client.js';
-import { WORKER_COUNTS, infoHash, startTestTracker, type TestTracker } from '../helpers/tracker.js';
+import { THREAD_LAYOUTS, infoHash, startTestTracker, type TestTracker } from '../helpers/tracker.js';
 
-for (const workers of WORKER_COUNTS) {
-  describe(`real client: bittorrent-tracker over HTTP (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`real client: bittorrent-tracker over HTTP (${label})`, () => {
     let t: TestTracker;
     const clients: TrackerClient[] = [];
     before(async () => {
-      t = await startTestTracker({ workers });
+      t = await startTestTracker({ ioThreads, workers });
     });
     after(async () => {
       await destroyAll(clients);

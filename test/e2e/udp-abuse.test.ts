@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { WORKER_COUNTS, getJson, infoHash, peerId, startTestTracker, type TestTracker } from '../helpers/tracker.js';
+import { THREAD_LAYOUTS, getJson, infoHash, peerId, startTestTracker, type TestTracker } from '../helpers/tracker.js';
 import {
   PROTOCOL_ID, UdpAction, UdpClient, UdpEvent, announcePacket, canBind, connectPacket, newTransactionId, scrapePacket,
   type UdpClient as UdpClientType,
@@ -30,8 +30,8 @@ function u32(b: Buffer, off: number, v: number): Buffer {
   return b;
 }
 
-for (const workers of WORKER_COUNTS) {
-  describe(`udp abuse: malformed and forged datagrams (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`udp abuse: malformed and forged datagrams (${label})`, () => {
     let t: TestTracker;
     let c: UdpClientType;
     let port: number;
@@ -40,7 +40,7 @@ for (const workers of WORKER_COUNTS) {
       announcePacket({ connectionId: cid, infoHash: ih, peerId: peerId(tag), left: 0, event: UdpEvent.Started, port: 9001, numWant: 50 });
 
     before(async () => {
-      t = await startTestTracker({ workers, udpListenAddr: '127.0.0.1:0', apiListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0', apiListenAddr: '127.0.0.1:0' });
       port = t.tracker.ports.udp ?? 0;
       assert.ok(port > 0);
       c = await UdpClient.open({ host: '127.0.0.1', port });

@@ -4,7 +4,7 @@
 // peer joins the swarm), malformed ones get "malformed packet" and add nobody. Vectors from docs/compatibility.md.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WORKER_COUNTS, infoHash, peerId, startTestTracker, type TestTracker } from '../helpers/tracker.js';
+import { THREAD_LAYOUTS, infoHash, peerId, startTestTracker, type TestTracker } from '../helpers/tracker.js';
 import {
   UdpAction, UdpClient, UdpEvent, announcePacket, parseReply, urlDataOptions, type UdpClient as UdpClientType,
 } from '../helpers/udp-client.js';
@@ -52,13 +52,13 @@ const vectors: Vector[] = [
   { name: 'a JWT chunk cut short by one byte', options: urlDataOptions(jwtUrl, 255, false).subarray(0, -1), ok: false },
 ];
 
-for (const workers of WORKER_COUNTS) {
-  describe(`udp BEP 41 URL data end to end (workers=${workers})`, () => {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+  describe(`udp BEP 41 URL data end to end (${label})`, () => {
     let t: TestTracker;
     let c: UdpClientType;
     let cid: Buffer;
     before(async () => {
-      t = await startTestTracker({ workers, udpListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
       const port = t.tracker.ports.udp;
       assert.ok(typeof port === 'number' && port > 0);
       c = await UdpClient.open({ host: '127.0.0.1', port });

@@ -11,8 +11,17 @@ import { parseListenAddr, type ListenAddr } from '../../src/config/listen-addr.j
 import { Log } from '../../src/util/log.js';
 import { Tracker } from '../../src/tracker.js';
 
-/** Every e2e suite runs once per entry; worker threads join later as [0, 1, 4]. */
-export const WORKER_COUNTS: readonly number[] = [0, 1, 4];
+/**
+ * Every e2e suite runs once per thread layout: one or two I/O threads, with the shards owned by the I/O
+ * threads themselves (workers 0) or by two swarm workers.
+ */
+export interface ThreadLayout { ioThreads: number; workers: number; label: string }
+export const THREAD_LAYOUTS: readonly ThreadLayout[] = [
+  { ioThreads: 1, workers: 0, label: 'ioThreads=1 workers=0' },
+  { ioThreads: 2, workers: 0, label: 'ioThreads=2 workers=0' },
+  { ioThreads: 1, workers: 2, label: 'ioThreads=1 workers=2' },
+  { ioThreads: 2, workers: 2, label: 'ioThreads=2 workers=2' },
+];
 
 /** Bound on any single network wait in the e2e suites. */
 export const WAIT_MS = 5_000;
@@ -326,7 +335,7 @@ export function testConfig(overrides: TestOverrides = {}): Config {
 /** Starts a tracker on free loopback ports (UDP off unless overridden), logging nothing. */
 export async function startTestTracker(overrides: TestOverrides = {}): Promise<TestTracker> {
   const config = testConfig(overrides);
-  const tracker = await Tracker.start(config, new Log(0, () => {}));
+  const tracker = await Tracker.start(config, new Log(0, () => {}), { faultInjection: true });
   const httpHost = config.httpListenAddr === null ? '' : urlHost(config.httpListenAddr);
   const httpPort = tracker.ports.http ?? 0;
   const httpUrl = config.httpListenAddr === null ? '' : `http://${httpHost}:${httpPort}`;

@@ -92,6 +92,11 @@ export class JwkSetSource {
     return s;
   }
 
+  /** Epoch ms until which the current set may be used (0 when none was ever fetched). */
+  get usableUntilMs(): number {
+    return this.snap === null ? 0 : this.lastGoodMs + this.usableForMs;
+  }
+
   health(nowMs: number = this.now()): JwkHealth {
     if (this.snap === null) {
       return { ok: false, reason: `jwk set never fetched${this.lastError ? ` (last error: ${this.lastError})` : ''}` };

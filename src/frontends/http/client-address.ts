@@ -47,6 +47,22 @@ export class ClientAddress {
     return FLAG_HAS_V6;
   }
 
+  /**
+   * The client's address as text: the realIPHeader's first element when configured and present, else
+   * the socket's address. Rare path (the JWT queue's fairness key): it allocates.
+   */
+  sourceText(res: HttpResponse, req: HttpRequest): string {
+    if (this.header !== '') {
+      const value = req.getHeader(this.header);
+      if (value !== '') {
+        const comma = value.indexOf(',');
+        const first = (comma < 0 ? value : value.slice(0, comma)).trim();
+        if (parseIP(first, this.ip) !== Family.None) return first;
+      }
+    }
+    return Buffer.from(res.getRemoteAddressAsText()).toString('latin1');
+  }
+
   private real(res: HttpResponse, req: HttpRequest, rec: Buffer): number {
     if (this.header !== '') {
       const value = req.getHeader(this.header);

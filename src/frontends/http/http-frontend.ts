@@ -2,7 +2,7 @@
 // tracker answer is HTTP 200 with a bencoded body. Parses into the announce record, applies the
 // whitelist, hands the record to the dispatcher, and sends the reply bytes it gets back.
 import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
-import type { ClientWhitelist, JwtGate } from '../../auth/index.js';
+import { sourceKeyOf, type ClientWhitelist, type JwtGate } from '../../auth/index.js';
 import { ANNOUNCE_RECORD_BYTES, OFF_REPLY_KIND, ReplyKind } from '../../core/announce-record.js';
 import { ClientErrors } from '../../core/client-errors.js';
 import type { Config } from '../../config/config.js';
@@ -34,6 +34,9 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
   /** The pending id the current handler took, so a fault does not leak it. */
   private currentId = -1;
   private readonly gate: AnnounceGate;
+  /** The request being handled (valid only inside a uWS handler), for sourceKey. */
+  private currentRes: HttpResponse | null = null;
+  private currentReq: HttpRequest | null = null;
   /** True while inside a uWS handler: a reply can be written directly, without cork. */
   private inHandler = false;
 
@@ -45,7 +48,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     this.body = Buffer.alloc(Math.max(4096, scrapeBodyBytes(config.maxScrapeInfoHashes)));
     this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
-    this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT);
+    this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT, stats);
     // A bug must cost one request an `internal error` answer, never the process (and its swarms).
     this.app.get('/announce', (res, req) => {
       this.currentId = -1;
@@ -74,12 +77,23 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     return this.bound.port;
   }
 
-  /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes every connection. */
-  async close(graceMs: number): Promise<void> {
+  /** Stops accepting connections; open ones are still served. */
+  stopListening(): void {
     closeListenSocket(this.bound);
     this.bound = null;
-    const deadline = Date.now() + graceMs;
-    while (this.pending.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Requests accepted and not yet answered. */
+  get inFlight(): number {
+    return this.pending.inFlight;
+  }
+
+  /**
+   * Closes every connection. uWS aborts the whole process if a thread ends with its sockets open, so an
+   * I/O thread calls this before it ends, whatever the reason.
+   */
+  close(): void {
+    this.stopListening();
     (this.app as unknown as { close(): void }).close(); // in uWS 20.30, missing from its typings
   }
 
@@ -93,9 +107,11 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     const rec = this.record;
     if (!this.parser.parse(query)) return this.refuse(res, startedAt, ClientErrors.malformedRequest, this.parser.reason);
     this.address.resolve(res, req, query, this.parser, rec);
+    this.currentRes = res;
+    this.currentReq = req;
     rec[OFF_REPLY_KIND] = this.parser.compact ? ReplyKind.HttpCompact : ReplyKind.HttpDict;
     const id = this.pending.add(res, startedAt);
-    if (id < 0) return this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
+    if (id < 0) return this.refuseBusy(res, startedAt);
     this.currentId = id;
     this.inHandler = true; // an inline dispatcher answers within admit: write directly, no cork
     const admission = this.gate.admit(id, this.parser.jwt);
@@ -108,6 +124,10 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
   }
 
   // ParkedAnswer: the gate's word on an announce that waited for its token's verdict.
+  sourceKey(): string {
+    return sourceKeyOf(this.address.sourceText(this.currentRes!, this.currentReq!));
+  }
+
   isWaiting(id: number): boolean {
     return this.pending.isPending(id);
   }
@@ -136,7 +156,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     if (n === -2) return this.refuse(res, startedAt, ClientErrors.tooManyInfoHashes, `more than ${this.config.maxScrapeInfoHashes} info_hash values`);
     if (n <= 0) return this.refuse(res, startedAt, ClientErrors.malformedRequest, n === 0 ? 'scrape without info_hash' : 'info_hash is not 20 bytes');
     const id = this.pending.add(res, startedAt);
-    if (id < 0) return this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
+    if (id < 0) return this.refuseBusy(res, startedAt);
     this.currentId = id;
     this.pending.scrapeHashes[id] = this.scrapeHashes; // valid as long as the reply is synchronous
     this.inHandler = true;
@@ -162,6 +182,11 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     } catch {
       // already answered before the fault: nothing more to send
     }
+  }
+
+  private refuseBusy(res: HttpResponse, startedAt: number): void {
+    this.stats.refusedBusy++;
+    this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
   }
 
   private refuse(res: HttpResponse, startedAt: number, reason: string, detail: string): void {

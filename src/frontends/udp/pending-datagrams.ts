@@ -32,6 +32,10 @@ export class PendingDatagrams {
     return this.ids.release(id);
   }
 
+  get inFlight(): number {
+    return this.ids.inUse;
+  }
+
   isPending(id: number): boolean {
     return this.ids.isTaken(id);
   }

@@ -7,8 +7,9 @@
 // source address and port, and wakes only the thread whose socket got the datagram.
 //
 // The addon is optional: without it (no C compiler at build time, another OS, a failed load)
-// reusePortSupport() says why and openReusePortUdpSocket() returns null; the caller then falls back to
-// one UDP socket shared by the threads and says so at start.
+// reusePortSupport() says why and openReusePortUdpSocket() returns null; hayate then serves UDP from one
+// plain socket on its first I/O thread and says so at start. (Sharing one socket between threads by its
+// fd works too, but one thread's close unbinds it for all, which a restartable thread cannot live with.)
 //
 // Who closes the fd: the caller, until dgram's bind({ fd }) has succeeded; from then on libuv owns it
 // and closes it with the dgram socket (socket.close(), or the thread's exit). bindDgramToFd() below

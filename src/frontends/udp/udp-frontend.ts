@@ -3,7 +3,7 @@
 // than the request ever goes to an address that has not proven it receives our packets.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
-import type { ClientWhitelist, JwtGate } from '../../auth/index.js';
+import { sourceKeyOf, type ClientWhitelist, type JwtGate } from '../../auth/index.js';
 import { ANNOUNCE_RECORD_BYTES } from '../../core/announce-record.js';
 import { ClientErrors } from '../../core/client-errors.js';
 import type { Config } from '../../config/config.js';
@@ -23,6 +23,7 @@ import { ThrottledErrorLog } from '../../util/log-throttle.js';
 import type { Log } from '../../util/log.js';
 import { Admission, AnnounceGate, type ParkedAnswer } from '../announce-gate.js';
 import { PendingDatagrams } from './pending-datagrams.js';
+import { bindDgramToFd, openReusePortUdpSocket } from './reuseport.js';
 import { MAX_DATAGRAM_BYTES, ReplyRing } from './reply-ring.js';
 
 const MAX_IN_FLIGHT = 65_536;
@@ -36,7 +37,7 @@ const MAX_QUEUED_SEND_BYTES = 8 << 20;
 
 export class UdpFrontend implements ReplySink, ParkedAnswer {
   private socket: Socket | null = null;
-  private readonly ids = new ConnectionIds();
+  private readonly ids: ConnectionIds;
   private readonly source = new SourceAddress();
   private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
   private readonly scratch = Buffer.alloc(2048);
@@ -50,56 +51,85 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   private readonly sinkId: number;
   private readonly errors: ThrottledErrorLog;
   private readonly gate: AnnounceGate;
+  private accepting = true;
+  /** The source address of the datagram being handled, for sourceKey. */
+  private currentSource = '';
   /** Coarse clock for connection IDs: refreshed once per event-loop turn that has packets. */
   private nowMs = Date.now();
 
+  /**
+   * `connectionIdKey` is the secret of the connection IDs: the same for every I/O thread of the process,
+   * so an ID issued by one thread verifies on another.
+   */
   constructor(config: Config, private readonly dispatcher: Dispatcher, whitelist: ClientWhitelist,
-    private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null) {
+    private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null, connectionIdKey: Uint8Array) {
+    this.ids = new ConnectionIds(connectionIdKey);
     this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing,
       dualStackedPeers: config.dualStackedPeers, defaultNumWant: config.defaultNumWant,
       maxNumWant: Math.min(config.maxNumWant, MAX_PEERS_PER_DATAGRAM) };
     this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
     this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
-    this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT);
+    this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT, stats);
   }
 
   /**
    * Binds; host "" listens on every address of both families where the OS allows (an IPv6 socket
-   * accepting IPv4 too), or on every IPv4 address when the host has no IPv6.
+   * accepting IPv4 too), or on every IPv4 address when the host has no IPv6. With `reusePort` the
+   * socket is one of several on the port (one per I/O thread; the kernel spreads datagrams by source):
+   * the caller has checked that the addon is there.
    */
-  async listen(host: string, port: number): Promise<number> {
+  async listen(host: string, port: number, reusePort: boolean): Promise<number> {
     const h = bindHost(host);
-    if (h !== '') return this.bind(h.includes(':') ? 'udp6' : 'udp4', h, port, host);
+    if (h !== '') return this.bind(h.includes(':') ? 'udp6' : 'udp4', h, port, host, reusePort);
     try {
-      return await this.bind('udp6', '::', port, host);
+      return await this.bind('udp6', '::', port, host, reusePort);
     } catch {
-      return this.bind('udp4', '0.0.0.0', port, host);
+      return this.bind('udp4', '0.0.0.0', port, host, reusePort);
     }
   }
 
-  private bind(type: 'udp4' | 'udp6', address: string, port: number, configured: string): Promise<number> {
+  private async bind(type: 'udp4' | 'udp6', address: string, port: number, configured: string, reusePort: boolean): Promise<number> {
     const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: this.lookup });
+    let fd: number | null = null;
+    if (reusePort) {
+      try {
+        fd = openReusePortUdpSocket(address, port, type);
+      } catch (err) {
+        socket.close();
+        throw new Error(`udpListenAddr: cannot listen on ${configured === '' ? '*' : configured}:${port}: ${(err as Error).message}`);
+      }
+    }
     return new Promise((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();
         reject(new Error(`udpListenAddr: cannot listen on ${configured === '' ? '*' : configured}:${port}: ${err.message}`));
       });
-      socket.bind(port, address, () => {
+      const listening = (): void => {
         socket.removeAllListeners('error');
         socket.on('error', (err) => this.log.info(`udp socket error: ${err.message}`));
-        socket.on('message', (msg, rinfo) => {
-          try {
-            this.onMessage(msg, rinfo);
-          } catch (err) { // a bug costs one datagram its answer, never the process
-            this.stats.requestsErrored++;
-            this.errors.report('udp', err);
-          }
-        });
+        socket.on('message', this.receive);
         this.socket = socket;
         resolve(socket.address().port);
-      });
+      };
+      if (fd === null) socket.bind(port, address, listening);
+      else bindDgramToFd(socket, fd).then(listening, reject);
     });
+  }
+
+  /** Drops new datagrams from now on (shutdown); replies to accepted ones still go out. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Tests only: handles a datagram as if the socket had received it. */
+  injectDatagram(pkt: Buffer, rinfo: RemoteInfo): void {
+    this.receive(pkt, rinfo);
+  }
+
+  /** Datagrams accepted and not yet answered. */
+  get inFlight(): number {
+    return this.pending.inFlight;
   }
 
   close(): Promise<void> {
@@ -107,6 +137,17 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     this.socket = null;
     return new Promise((resolve) => (s === null ? resolve() : s.close(() => resolve())));
   }
+
+  private readonly receive = (pkt: Buffer, rinfo: RemoteInfo): void => {
+    if (!this.accepting) return;
+    this.stats.udpPackets++;
+    try {
+      this.onMessage(pkt, rinfo);
+    } catch (err) { // a bug costs one datagram its answer, never the process
+      this.stats.requestsErrored++;
+      this.errors.report('udp', err);
+    }
+  };
 
   private onMessage(pkt: Buffer, rinfo: RemoteInfo): void {
     const startedAt = performance.now();
@@ -135,8 +176,12 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     const err = parseAnnounceInto(pkt, this.record, this.parseOptions);
     if (err !== 0) return this.refuse(pkt, rinfo, udpErrorText(err));
     const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
-    if (id < 0) return this.refuse(pkt, rinfo, ClientErrors.busy);
+    if (id < 0) {
+      this.stats.refusedBusy++;
+      return this.refuse(pkt, rinfo, ClientErrors.busy);
+    }
     this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
+    this.currentSource = rinfo.address;
     // BEP 41 URL data carries the token: `/announce?jwt=...`, possibly over several chunks.
     let token: string | null = null;
     if (this.gate.checksJwt) {
@@ -150,6 +195,10 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   }
 
   // ParkedAnswer: the gate's word on an announce that waited for its token's verdict.
+  sourceKey(): string {
+    return sourceKeyOf(this.currentSource);
+  }
+
   isWaiting(id: number): boolean {
     return this.pending.isPending(id);
   }

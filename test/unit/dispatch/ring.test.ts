@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { allocateDoorbell, Doorbell } from '../../../src/dispatch/doorbell.js';
 import { allocateRing, Ring } from '../../../src/dispatch/ring.js';
 
 describe('SPSC ring', () => {
@@ -38,17 +39,38 @@ describe('SPSC ring', () => {
     assert.equal(r.reserve(2000), -1);
   });
 
-  it('sleep returns null when something is already readable, and a promise otherwise', async () => {
+  it('a doorbell sleep returns null when something is already readable, and a promise woken by a ring otherwise', async () => {
     const mem = allocateRing(1024);
     const producer = new Ring(mem);
     const consumer = new Ring(mem);
-    const wait = consumer.sleep();
+    const bell = allocateDoorbell();
+    const consumerBell = new Doorbell(bell);
+    const producerBell = new Doorbell(bell);
+    const wait = consumerBell.sleep(() => consumer.hasMessage());
     assert.ok(wait instanceof Promise);
     producer.reserve(4);
     producer.commit();
-    producer.wake();
+    producerBell.ring();
     await Promise.race([wait, new Promise((_, reject) => setTimeout(() => reject(new Error('not woken')), 2000))]);
     assert.ok(consumer.peek() >= 0);
-    assert.equal(consumer.sleep(), null);
+    assert.equal(consumerBell.sleep(() => consumer.hasMessage()), null);
+  });
+
+  it('a doorbell is not rung by a producer while its consumer is awake, and is by several producers', async () => {
+    const bell = allocateDoorbell();
+    const consumer = new Doorbell(bell);
+    const a = new Doorbell(bell);
+    const b = new Doorbell(bell);
+    const seq = new Int32Array(bell);
+    a.ring(); // the consumer never said it would sleep: nothing to do
+    assert.equal(Atomics.load(seq, 0), 0);
+    let work = false;
+    const wait = consumer.sleep(() => work);
+    assert.ok(wait instanceof Promise);
+    work = true;
+    b.ring();
+    a.ring(); // a second producer finds the consumer already woken
+    await wait;
+    assert.equal(Atomics.load(seq, 0), 1, 'one wake-up for two producers');
   });
 });

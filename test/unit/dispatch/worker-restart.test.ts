@@ -2,11 +2,10 @@
 // in flight get an answer or a failure (never hang), and a full ring refuses instead of growing.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { WorkerDispatcher } from '../../../src/dispatch/worker-dispatcher.js';
-import { Log } from '../../../src/util/log.js';
 import { Shard } from '../../../src/swarm/shard.js';
 import { OFF_REQUEST_ID, OFF_SINK_ID } from '../../../src/core/announce-record.js';
 import { CollectingSink } from '../../contract/dispatcher-contract.js';
+import { localSwarm, type LocalSwarm } from '../../helpers/local-swarm.js';
 import { baseSettings } from '../../contract/peer-store-contract.js';
 import { label20, makeRecord } from '../../helpers/records.js';
 
@@ -14,13 +13,14 @@ const settings8 = { ...baseSettings, torrentMapShards: 8 };
 const settings1 = { ...baseSettings, torrentMapShards: 1 };
 
 describe('worker dispatcher under failure', () => {
-  const open: WorkerDispatcher[] = [];
-  after(async () => { for (const d of open) await d.close(); });
+  const open: LocalSwarm[] = [];
+  after(async () => { for (const s of open) await s.close(); });
 
   it('restarts a worker killed under load; its swarms stay complete', async () => {
-    const d = new WorkerDispatcher(settings8, Shard.allocateAll(settings8), 2, new Log(0));
-    open.push(d);
-    await d.ready();
+    const swarm = await localSwarm(settings8, Shard.allocateAll(settings8), 2);
+    open.push(swarm);
+    const d = swarm.dispatcher;
+    const pool = swarm.pool!;
     const sink = new CollectingSink();
     const sinkId = d.register(sink);
     let id = 0;
@@ -41,7 +41,7 @@ describe('worker dispatcher under failure', () => {
       for (let t = 0; t < 200; t++) inFlight.push(announce(t, round % 10));
       if (round === 5) {
         killed = true;
-        void d.workers[0]!.terminate();
+        void pool.workers[0]!.terminate();
       }
       await new Promise((r) => setImmediate(r));
     }
@@ -49,21 +49,21 @@ describe('worker dispatcher under failure', () => {
     const outcomes = await Promise.all(inFlight.filter((i) => i > 0).map((i) => sink.next(i, 10_000)));
     const failures = outcomes.filter((o) => typeof o === 'string');
     // Wait for the restart to be in place, then check every swarm.
-    for (let i = 0; i < 100 && d.restarts === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(d.restarts, 1);
-    await d.ready();
+    for (let i = 0; i < 100 && pool.restarts === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(pool.restarts, 1);
+    await pool.ready();
     const hashes = Buffer.concat(Array.from({ length: 200 }, (_, t) => label20(`k${t}`)));
     const sid = ++id;
     assert.equal(d.scrape(sinkId, sid, hashes, 200), true);
     const counts = new Uint32Array(((await sink.next(sid)) as Buffer).buffer.slice(0) as ArrayBuffer);
     for (let t = 0; t < 200; t++) assert.equal(counts[3 * t + 2], 10, `torrent k${t} still has its 10 peers`);
-    assert.equal(d.failedInFlight, failures.length, 'every failed request was counted');
+    assert.equal(swarm.counters.failedOwnerDied, failures.length, 'every failed request was counted');
   });
 
   it('refuses announces when a worker\'s ring is full, and answers every accepted one', async () => {
-    const d = new WorkerDispatcher(settings1, Shard.allocateAll(settings1), 1, new Log(0));
-    open.push(d);
-    await d.ready();
+    const swarm = await localSwarm(settings1, Shard.allocateAll(settings1), 1);
+    open.push(swarm);
+    const d = swarm.dispatcher;
     const sink = new CollectingSink();
     const sinkId = d.register(sink);
     const accepted: number[] = [];
@@ -77,7 +77,7 @@ describe('worker dispatcher under failure', () => {
       else refused++;
     }
     assert.ok(refused > 0, 'a synchronous burst larger than the rings is refused, not queued without bound');
-    assert.equal(d.refusedCount, refused);
+    assert.equal(swarm.counters.refusedBusy, refused);
     const last = accepted[accepted.length - 1]!;
     await sink.next(last, 20_000);
     for (const i of accepted) assert.ok(sink.replies.has(i));
