@@ -14,7 +14,7 @@ import {
   bindDgramToFd, openReusePortUdpSocket, REUSEPORT_ADDON_ENV, reusePortAvailable, reusePortSupport,
 } from '../src/frontends/udp/reuseport.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url)); // build/test/ -> repository root
+const REPO = fileURLToPath(new URL('../..', import.meta.url)); // build/test/ -> repository root
 const LOADER_URL = new URL('../src/frontends/udp/reuseport.js', import.meta.url).href;
 const MISSING_ADDON = join(REPO, 'build', 'native', 'no-such-addon.node');
 const CLIENTS = 64;

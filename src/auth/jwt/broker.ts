@@ -106,6 +106,7 @@ export class VerificationBroker {
       now: opts.now,
       log: opts.log,
       fetch: opts.fetch,
+      onFetched: () => this.publishKeySet(),
     });
   }
 

@@ -4,6 +4,12 @@
 // closed. Rationale for counting the TTL from the due refresh rather than from the last good fetch:
 // with v1's defaults (interval 5m, TTL 5m) the latter would expire the set for a moment before every
 // on-time refresh completes.
+//
+// Fetches never overlap and none can stall the loop: each is bounded by one wall-clock deadline
+// (timeoutMs) over connect, headers and body, and by maxBodyBytes (see bounded-fetch.ts). The next
+// attempt is due a fixed delay after the previous one started (the interval after a good fetch, the
+// backoff after a failure), or at once when the deadline cut the previous one off later than that.
+import { boundedFetchText } from './bounded-fetch.js';
 import { parseJwkSet, type PublicRsaJwk } from './jwk-parse.js';
 import { formatAgo, silentLog, type JwtLog } from './log.js';
 
@@ -24,19 +30,23 @@ export interface JwkSetSourceOptions {
   updateIntervalMs: number;
   ttlMs: number;
   /**
-   * Per fetch, headers and body included. Default min(10 s, updateIntervalMs), but at least 1 s: fetches
-   * never overlap (the next is scheduled when one ends), and a first connection can take tens of ms.
+   * Wall-clock deadline per fetch: connect, headers and the whole body. At the deadline the fetch is
+   * abandoned (socket destroyed) and counts as failed. Default min(10 s, updateIntervalMs), but at
+   * least 1 s (a first connection can take tens of ms). Keep it below updateIntervalMs + ttlMs.
    */
   timeoutMs?: number;
   /** First retry after a failure; doubles per failure, capped at updateIntervalMs. Default 1 s. */
   retryMinMs?: number;
   /** Smallest gap between fetches asked for by requestRefresh() (unknown kid). Default 30 s. */
   onDemandGapMs?: number;
-  /** Bodies larger than this are refused. Default 1 MiB. */
+  /** Bodies larger than this are refused; reading stops at this many bytes. Default 1 MiB. */
   maxBodyBytes?: number;
   now?: () => number;
   log?: JwtLog;
+  /** Replaces the built-in node:http(s) GET (tests); it gets the same deadline and byte limit. */
   fetch?: typeof fetch;
+  /** Called after every fetch attempt, good or not (the set's version or usability may have changed). */
+  onFetched?: () => void;
 }
 
 export class JwkSetSource {
@@ -50,6 +60,7 @@ export class JwkSetSource {
   private failures = 0;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: AbortController | null = null;
+  private readonly onFetched: (() => void) | undefined;
   private firstAttempt: Promise<void> | null = null;
   private closed = false;
 
@@ -62,11 +73,12 @@ export class JwkSetSource {
   private readonly maxBodyBytes: number;
   private readonly now: () => number;
   private readonly log: JwtLog;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: typeof fetch | undefined;
 
   constructor(opts: JwkSetSourceOptions) {
     if (!(opts.updateIntervalMs > 0)) throw new RangeError('jwkUpdateInterval must be > 0');
     if (!(opts.ttlMs >= 0)) throw new RangeError('jwkTTL must be >= 0');
+    this.onFetched = opts.onFetched;
     this.uri = opts.uri;
     this.intervalMs = opts.updateIntervalMs;
     this.usableForMs = opts.updateIntervalMs + opts.ttlMs;
@@ -76,7 +88,7 @@ export class JwkSetSource {
     this.maxBodyBytes = opts.maxBodyBytes ?? 1 << 20;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? silentLog;
-    this.fetchFn = opts.fetch ?? fetch;
+    this.fetchFn = opts.fetch;
   }
 
   /** Fetches now and schedules refreshes; resolves after the first attempt, whatever its outcome. */
@@ -133,12 +145,16 @@ export class JwkSetSource {
     if (this.closed) return;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const ok = await this.fetchOnce();
+    // Real elapsed time for the schedule (the injected clock may be a test's hand-moved one).
+    const startedMs = performance.now();
+    const ok = await this.fetchOnce(); // settles by the fetch deadline at the latest
     if (this.closed) return;
+    this.onFetched?.();
     // After a failure retry sooner than the interval (Quay may simply not be up yet at our start),
-    // backing off so a dead endpoint is not hammered.
+    // backing off so a dead endpoint is not hammered. Counted from this attempt's start, so a fetch
+    // that ran into its deadline does not push every later refresh back by that much.
     const delay = ok ? this.intervalMs : Math.min(this.intervalMs, this.retryMinMs * 2 ** Math.min(this.failures - 1, 20));
-    this.timer = setTimeout(() => void this.refresh(), delay);
+    this.timer = setTimeout(() => void this.refresh(), Math.max(0, delay - (performance.now() - startedMs)));
     this.timer.unref();
   }
 
@@ -148,21 +164,13 @@ export class JwkSetSource {
     const ctl = new AbortController();
     this.inFlight = ctl;
     try {
-      const res = await this.fetchFn(this.uri, {
-        signal: AbortSignal.any([ctl.signal, AbortSignal.timeout(this.timeoutMs)]),
-        headers: { accept: 'application/json' },
+      const body = await boundedFetchText(this.uri, {
+        deadlineMs: this.timeoutMs,
+        maxBodyBytes: this.maxBodyBytes,
+        stop: ctl.signal,
+        headers: { accept: 'application/json', 'user-agent': 'hayate' },
+        fetch: this.fetchFn,
       });
-      if (res.status !== 200) {
-        void res.body?.cancel().catch(() => {});
-        throw new Error(`HTTP status ${res.status}`);
-      }
-      const declared = Number(res.headers.get('content-length') ?? '0');
-      if (declared > this.maxBodyBytes) {
-        void res.body?.cancel().catch(() => {});
-        throw new Error(`body of ${declared} bytes exceeds ${this.maxBodyBytes}`);
-      }
-      const body = await res.text();
-      if (body.length > this.maxBodyBytes) throw new Error(`body exceeds ${this.maxBodyBytes} bytes`);
       const parsed = parseJwkSet(body);
       if ('error' in parsed) throw new Error(parsed.error);
       if (this.closed) return false;

@@ -2,15 +2,24 @@
 // versions, staleness (with an injected clock) and health texts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { JwkSetSource, type JwkSetSourceOptions } from '../../../src/auth/jwt/jwk-set.js';
 import { parseJwkSet } from '../../../src/auth/jwt/jwk-parse.js';
 import { JwksServer, makeKey, waitFor } from '../../helpers/jwt-fixtures.js';
 
-const rsa = (bits: number, kid: string): Record<string, unknown> => {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-  return { ...publicKey.export({ format: 'jwk' }), kid };
-};
+// Keys leave generateKeyPairSync as PEM and are exported as JWK from a KeyObject of their own: on
+// Node 20, a GC during export({ format: 'jwk' }) of a key generateKeyPairSync returned as a KeyObject
+// can run the generation job's destructor, which waits on the mutex the export holds: the test file
+// then hung before its first test (seen in about 1 run in 15, main thread in futex_wait).
+const pair = (bits: number) => generateKeyPairSync('rsa', {
+  modulusLength: bits,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const rsa = (bits: number, kid: string): Record<string, unknown> =>
+  ({ ...createPublicKey(pair(bits).publicKey).export({ format: 'jwk' }), kid });
 const K1 = rsa(2048, 'k1');
 const K2 = rsa(2048, 'k2');
 
@@ -25,8 +34,7 @@ test('parse: Quay\'s document gives one RS256-only key and no issuer', () => {
 });
 
 test('parse: issuer member, explicit alg, and what is skipped', () => {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const priv = { ...privateKey.export({ format: 'jwk' }), kid: 'with-private-parts' };
+  const priv = { ...createPrivateKey(pair(2048).privateKey).export({ format: 'jwk' }), kid: 'with-private-parts' };
   const p = parseJwkSet(JSON.stringify({
     issuer: 'quay',
     keys: [
@@ -181,6 +189,82 @@ test('a hanging fetch is cut off by the timeout', async () => {
   } finally {
     clearInterval(keepAlive);
     s.source.close();
+  }
+});
+
+test('a fetch whose promises never settle is abandoned at the deadline all the same', async () => {
+  const s = scripted({ timeoutMs: 30 });
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    // Deaf to its abort signal: neither the fetch nor the body's read (nor its cancel) ever settles.
+    const deaf: Scripted = async () => new Response(new ReadableStream({
+      pull: () => new Promise<void>(() => {}),
+      cancel: () => new Promise<void>(() => {}),
+    }));
+    for (const stuck of [(() => new Promise<Response>(() => {})) as Scripted, deaf]) {
+      const t0 = Date.now();
+      await s.step(stuck);
+      assert.ok(Date.now() - t0 < 1000, 'released by the deadline');
+      assert.match((s.source.health(s.now()) as { reason: string }).reason, /timeout: no complete response within 30 ms/);
+    }
+    assert.equal(s.calls(), 2);
+  } finally {
+    clearInterval(keepAlive);
+    s.source.close();
+  }
+});
+
+test('bodies over maxBodyBytes are refused without being read whole, declared or chunked', async () => {
+  const logs: string[] = [];
+  const s = scripted({ maxBodyBytes: 1000, log: (_level, msg) => logs.push(msg) });
+  try {
+    await s.step(json({ keys: [K1] }));
+    const v1 = s.source.current();
+    let pulled = 0;
+    const endless: Scripted = async () => new Response(new ReadableStream({
+      pull(c) {
+        pulled += 100;
+        c.enqueue(new Uint8Array(100).fill(0x20));
+      },
+    }, { highWaterMark: 0 }));
+    await s.step(endless);
+    assert.ok(pulled <= 1100, `stopped reading at the limit (${pulled} bytes pulled)`);
+    assert.match(logs.at(-1)!, /failed: body exceeds 1000 bytes; keeping the set/);
+    await s.step(async () => new Response('x'.repeat(2000), { headers: { 'content-length': '2000' } }));
+    assert.match(logs.at(-1)!, /failed: body of 2000 bytes exceeds 1000; keeping the set/);
+    assert.equal(s.source.current(), v1, 'last good set kept');
+  } finally {
+    s.source.close();
+  }
+});
+
+test('real HTTP: redirects are followed (at most 5), a BOM is tolerated, other schemes are refused', async () => {
+  const key = await makeKey('k');
+  const doc = JSON.stringify({ keys: [key.jwk] });
+  const server = createServer((req, res) => {
+    if (req.url === '/loop') return void res.writeHead(302, { location: '/loop' }).end();
+    if (req.url === '/old') return void res.writeHead(301, { location: '/keys' }).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(`\uFEFF${doc}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const sources: JwkSetSource[] = [];
+  const fetchOnce = async (uri: string): Promise<JwkSetSource> => {
+    const source = new JwkSetSource({ uri, updateIntervalMs: 60_000, ttlMs: 60_000 });
+    sources.push(source);
+    await source.start();
+    return source;
+  };
+  try {
+    assert.equal((await fetchOnce(`${base}/old`)).version, 1, 'redirected to the key set');
+    assert.deepEqual((await fetchOnce(`${base}/loop`)).health(),
+      { ok: false, reason: 'jwk set never fetched (last error: more than 5 redirects)' });
+    assert.deepEqual((await fetchOnce('ftp://127.0.0.1/keys')).health(),
+      { ok: false, reason: 'jwk set never fetched (last error: unsupported URL scheme ftp:)' });
+  } finally {
+    for (const source of sources) source.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
 
