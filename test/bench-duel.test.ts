@@ -1,4 +1,4 @@
-// The duel scenarios end to end: `node build/bench/cli.js --smoke --scenarios udp-duel,http-duel` starts
+// The duel scenarios end to end: `node build/bench/runner/cli.js --smoke --scenarios udp-duel,http-duel` starts
 // hayate and a trivial responder, loads both at once for 2 rounds of 1 s (tiny pools), and records every
 // round. Checks that both sides answered and the figures are there and sane, never speed.
 import assert from 'node:assert/strict';

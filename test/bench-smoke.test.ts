@@ -1,4 +1,4 @@
-// The bench machinery end to end: `node build/bench/cli.js --smoke` starts hayate, runs the standard suite
+// The bench machinery end to end: `node build/bench/runner/cli.js --smoke` starts hayate, runs the standard suite
 // with tiny load, and writes a well-formed results file. Checks shape, never speed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

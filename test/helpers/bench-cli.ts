@@ -1,11 +1,11 @@
-// Runs the built bench CLI (build/bench/cli.js) as a child process for the bench's own tests, bounded
+// Runs the built bench CLI (build/bench/runner/cli.js) as a child process for the bench's own tests, bounded
 // by a timeout, and hands back its exit code and output.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)); // build/test/helpers/ -> repository root
-const CLI = join(REPO, 'build/bench/cli.js');
+const CLI = join(REPO, 'build/bench/runner/cli.js');
 export const BENCH_TIMEOUT_MS = 120_000;
 
 export function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

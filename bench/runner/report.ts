@@ -1,8 +1,8 @@
 // The results file (one JSON per run) and its human forms: the console table and the .md summary.
 import type { MachineInfo, GitInfo } from './machine.js';
-import { duelFlags } from './scenarios/duel-record.js';
-import { limitText, type CeilingRef, type ScenarioResult } from './scenarios/result.js';
-import type { TrackerConfig } from './env/targets.js';
+import { duelFlags } from './duel/duel-record.js';
+import { limitText, type CeilingRef, type ScenarioResult } from './result.js';
+import type { TrackerConfig } from '../env/targets.js';
 
 export const SCHEMA = 'hayate-bench/1';
 

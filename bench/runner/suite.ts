@@ -2,16 +2,16 @@
 // around it (the tracker's base config from the options, the generator settings, the results file).
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { Targets, SkipScenario, type TrackerConfig, BENCH_CONFIG } from './env/targets.js';
-import type { GeneratorOptions, UdpGeneratorKind } from './load/generators.js';
+import { Targets, SkipScenario, type TrackerConfig, BENCH_CONFIG } from '../env/targets.js';
+import type { GeneratorOptions, UdpGeneratorKind } from '../load/generators.js';
 import type { GitInfo, MachineInfo } from './machine.js';
 import type { Options } from './options.js';
 import type { RunReport } from './report.js';
-import type { RunContext } from './scenarios/context.js';
-import { duelLine } from './scenarios/duel-result.js';
-import { scenarioByName } from './scenarios/registry.js';
-import { emptyResult, limitText, type ScenarioResult } from './scenarios/result.js';
-import { TrackerFailure } from './scenarios/scenario.js';
+import type { RunContext } from './context.js';
+import { duelLine } from './duel/duel-result.js';
+import { scenarioByName } from '../scenarios/registry.js';
+import { emptyResult, limitText, type ScenarioResult } from './result.js';
+import { TrackerFailure } from './scenario.js';
 
 /** `udp`: the UDP generator chosen at start (chooseUdpGenerator). */
 export function generatorOptions(opts: Options, udp: UdpGeneratorKind): GeneratorOptions {

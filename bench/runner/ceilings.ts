@@ -11,7 +11,7 @@ import { runHttpLoad, runUdpLoad, type GeneratorOptions, type HttpLoad, type Udp
 import { summarize } from '../load/histogram.js';
 import { Progress } from '../load/progress.js';
 import type { LoadResult } from '../load/types.js';
-import type { Options } from '../options.js';
+import type { Options } from './options.js';
 import type { CeilingRef } from './result.js';
 
 export class Ceilings {

@@ -5,15 +5,15 @@
 // a minute apart swing by ±15%. Runs `rounds` rounds of `roundSec`, after warming each side alone and
 // then both together; optionally measures side A alone before and after (its solo rate).
 import { availableParallelism } from 'node:os';
-import { CpuMeter, sumCpuUsage } from '../env/process-cpu.js';
-import type { CpuUsage } from '../env/cpu-time.js';
-import { cpuCount, selfCpuSec } from '../env/cpu-time.js';
-import { othersCpuSec, othersSnapshot, stealSec } from '../env/other-processes.js';
-import type { Target } from '../env/targets.js';
-import { newHistogram, type Histogram } from '../load/histogram.js';
-import { Progress } from '../load/progress.js';
-import type { LoadResult } from '../load/types.js';
-import type { RunContext } from './context.js';
+import { CpuMeter, sumCpuUsage } from '../../env/process-cpu.js';
+import type { CpuUsage } from '../../env/cpu-time.js';
+import { cpuCount, selfCpuSec } from '../../env/cpu-time.js';
+import { othersCpuSec, othersSnapshot, stealSec } from '../../env/other-processes.js';
+import type { Target } from '../../env/targets.js';
+import { newHistogram, type Histogram } from '../../load/histogram.js';
+import { Progress } from '../../load/progress.js';
+import type { LoadResult } from '../../load/types.js';
+import type { RunContext } from '../context.js';
 import { median, round3, unsaturatedSides, type DuelRecord, type DuelRound, type DuelSideRound, type SoloRun } from './duel-record.js';
 
 export interface DuelSide {

@@ -1,24 +1,24 @@
-// udp-duel and http-duel: the trivial responder (bench/responders) against hayate, both on the server CPUs
-// and loaded at once (duel.ts), for hayate's requests per server CPU-second as a ratio to the responder's:
+// The duel of udp-duel and http-duel: the trivial responder (bench/responders) against hayate, both on the
+// server CPUs and loaded at once (runner/duel/duel.ts), for hayate's requests per server CPU-second as a ratio to the responder's:
 // a figure this VM's drift leaves alone, where udp-announce's %ceil (two runs a minute apart) swings by
 // ±15%. The responder is also measured alone, before and after the rounds, for projectedReqPerSec =
 // ratio x its solo rate: what hayate would answer on that core (the target is phrased that way).
-import { startResponder } from '../env/responders.js';
-import { SkipScenario, type Target } from '../env/targets.js';
-import { sampleHttp } from './checks.js';
-import type { RunContext } from './context.js';
-import { runDuel, type DuelSide } from './duel.js';
-import { duelResult } from './duel-result.js';
+import { startResponder } from '../../env/responders.js';
+import { SkipScenario, type Target } from '../../env/targets.js';
+import { sampleHttp } from '../../runner/checks.js';
+import type { RunContext } from '../../runner/context.js';
+import { runDuel, type DuelSide } from '../../runner/duel/duel.js';
+import { duelResult } from '../../runner/duel/duel-result.js';
 import { httpSide, responderTarget, udpSide } from './duel-sides.js';
-import type { ScenarioResult } from './result.js';
-import { withTarget, type Scenario } from './scenario.js';
+import type { ScenarioResult } from '../../runner/result.js';
+import { withTarget, type Scenario } from '../../runner/scenario.js';
 
 /** Seconds of each solo run of the responder: half a round, at least 1 (wrk runs whole seconds). */
 function soloSecOf(ctx: RunContext): number {
   return Math.max(1, Math.round(ctx.opts.duelSec / 2));
 }
 
-function responderDuel(kind: 'udp' | 'http', name: string, summary: string, standard: boolean): Scenario {
+export function responderDuel(kind: 'udp' | 'http', name: string, summary: string, standard: boolean): Scenario {
   return {
     name,
     summary,
@@ -50,9 +50,3 @@ function responderDuel(kind: 'udp' | 'http', name: string, summary: string, stan
     },
   };
 }
-
-export const udpDuel = responderDuel('udp', 'udp-duel',
-  'duel: trivial node:dgram responder vs hayate, UDP announces at once on the server CPUs; ratio of req per server CPU-second', true);
-export const httpDuel = responderDuel('http', 'http-duel',
-  'duel: trivial uWebSockets.js responder vs hayate, keep-alive HTTP announces at once; ratio of req per server CPU-second',
-  false); // two HTTP generators need more than the one load core here (see bench/README.md)

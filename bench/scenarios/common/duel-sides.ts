@@ -1,11 +1,11 @@
 // The sides the duel scenarios pit against each other: a server (a hayate the bench started, or a trivial
 // responder seen as a target) and its own generator over the standard pool, with the same settings a
 // solo scenario would use (UDP: --udp-threads x --udp-sockets x --udp-window; HTTP: --connections).
-import type { Responder } from '../env/responders.js';
-import type { Target } from '../env/targets.js';
-import { runHttpLoad, runUdpLoad } from '../load/generators.js';
-import type { RunContext } from './context.js';
-import type { DuelSide } from './duel.js';
+import type { Responder } from '../../env/responders.js';
+import type { Target } from '../../env/targets.js';
+import { runHttpLoad, runUdpLoad } from '../../load/generators.js';
+import type { RunContext } from '../../runner/context.js';
+import type { DuelSide } from '../../runner/duel/duel.js';
 import { udpLoadBase, udpWarmup } from './udp.js';
 
 /** A trivial responder as a target: its pid for CPU time, its child to notice a crash, no admin API. */

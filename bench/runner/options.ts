@@ -1,6 +1,6 @@
-// Command-line options of `npm run bench` (node build/bench/cli.js): parsing, validation, defaults (the
+// Command-line options of `npm run bench` (node build/bench/runner/cli.js): parsing, validation, defaults (the
 // standard suite and the --smoke sizes), and the --help text. Unknown options are an error.
-import type { GeneratorKind, UdpGeneratorKind } from './load/generators.js';
+import type { GeneratorKind, UdpGeneratorKind } from '../load/generators.js';
 
 export interface Options {
   help: boolean;
@@ -249,7 +249,7 @@ export function helpText(scenarioLines: string[]): string {
   return [
     'hayate bench: load generators and a standard suite for the tracker (and any BitTorrent tracker).',
     '',
-    'usage: npm run bench -- [options]      (or: node build/bench/cli.js [options])',
+    'usage: npm run bench -- [options]      (or: node build/bench/runner/cli.js [options])',
     '',
     'With no options: the standard suite against a hayate the bench starts (dist/main.js on free ports).',
     'Every result is printed beside its generator ceiling (the same generator against a trivial responder);',

@@ -1,23 +1,23 @@
-// `npm run bench` (node build/bench/cli.js): the standard suite, chosen scenarios, a config sweep, or a
+// `npm run bench` (node build/bench/runner/cli.js): the standard suite, chosen scenarios, a config sweep, or a
 // comparison of two result files. See bench/README.md and --help.
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareFiles } from './compare.js';
-import { hasTaskset, pinSelf } from './env/pinning.js';
-import { chooseUdpGenerator } from './load/generators.js';
+import { hasTaskset, pinSelf } from '../env/pinning.js';
+import { chooseUdpGenerator } from '../load/generators.js';
 import { gitInfo, machineInfo } from './machine.js';
 import { helpText, parseOptions, UsageError, type Options } from './options.js';
 import { ceilingLines, consoleTable, HEADERS, rowsOf, sweepTable, type SweepCell } from './report.js';
 import { reserveBase, writeReport } from './results.js';
-import { Ceilings } from './scenarios/ceilings.js';
-import { histogramWriter, RunContext } from './scenarios/context.js';
-import { scenarioByName, scenarioHelpLines, standardSuite } from './scenarios/registry.js';
+import { Ceilings } from './ceilings.js';
+import { histogramWriter, RunContext } from './context.js';
+import { scenarioByName, scenarioHelpLines, standardSuite } from '../scenarios/registry.js';
 import { baseTrackerConfig, generatorOptions, makeTargets, reportSkeleton, runScenarios } from './suite.js';
 import { cellConfig, cellLabel, cells } from './sweep.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url)); // build/bench/cli.js -> repository root
+const REPO = fileURLToPath(new URL('../../../', import.meta.url)); // build/bench/runner/cli.js -> repository root
 
 async function main(argv: string[]): Promise<number> {
   let opts: Options;

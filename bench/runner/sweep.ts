@@ -1,7 +1,7 @@
 // --sweep workers=0,1,2 shards=1,16,64: one scenario (default http-announce) per cell of the grid of
 // hayate settings, hayate restarted per cell. `workers` and `shards` are short for the config keys
 // `workers` and `torrentMapShards`; any other config key may be swept by its own name.
-import type { TrackerConfig } from './env/targets.js';
+import type { TrackerConfig } from '../env/targets.js';
 
 const ALIASES: Record<string, string> = { shards: 'torrentMapShards', workers: 'workers' };
 

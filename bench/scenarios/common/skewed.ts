@@ -1,13 +1,13 @@
 // Swarm shapes: announces whose torrent is drawn from Zipf(s) over --torrents N (zipf), or uniformly over
 // the same N (uniform, s = 0); each request's peer is drawn from 2^24 peers, so a swarm's size follows its
 // popularity. The sequence (--sequence, seeded) is sent once as warm-up, then rotated while measured.
-import { skewedAnnounces } from '../workload/pools.js';
-import { sampleHttp } from './checks.js';
-import type { RunContext } from './context.js';
-import { withTarget, type Scenario } from './scenario.js';
-import type { ScenarioResult } from './result.js';
+import { skewedAnnounces } from '../../workload/pools.js';
+import { sampleHttp } from '../../runner/checks.js';
+import type { RunContext } from '../../runner/context.js';
+import { withTarget } from '../../runner/scenario.js';
+import type { ScenarioResult } from '../../runner/result.js';
 
-function skewed(name: 'zipf' | 'uniform', ctx: RunContext): Promise<ScenarioResult> {
+export function skewed(name: 'zipf' | 'uniform', ctx: RunContext): Promise<ScenarioResult> {
   const s = name === 'zipf' ? ctx.opts.zipfS : 0;
   return withTarget(ctx, {}, async (t) => {
     const pool = skewedAnnounces(name, ctx.opts.torrents, s, ctx.opts.sequence, 50);
@@ -27,17 +27,3 @@ function skewed(name: 'zipf' | 'uniform', ctx: RunContext): Promise<ScenarioResu
     return r;
   });
 }
-
-export const zipf: Scenario = {
-  name: 'zipf',
-  summary: 'announces over --torrents N torrents drawn from Zipf(--zipf-s), swarm sizes follow popularity',
-  standard: true,
-  run: (ctx) => skewed('zipf', ctx),
-};
-
-export const uniform: Scenario = {
-  name: 'uniform',
-  summary: 'the zipf workload with torrents drawn uniformly (its counterpart at the same N)',
-  standard: true,
-  run: (ctx) => skewed('uniform', ctx),
-};

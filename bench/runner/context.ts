@@ -12,7 +12,7 @@ import { describeHttpGenerator, describeUdpGenerator, runHttpLoad, runUdpLoad, t
 import { percentileDistribution, summarize } from '../load/histogram.js';
 import { Progress } from '../load/progress.js';
 import type { LoadResult } from '../load/types.js';
-import type { Options } from '../options.js';
+import type { Options } from './options.js';
 import { fillAnnounces } from '../workload/pools.js';
 import type { SwarmFill } from '../workload/paths.js';
 import type { Ceilings } from './ceilings.js';

@@ -2,7 +2,7 @@
 import type { CpuUsage } from '../env/cpu-time.js';
 import type { ExitInfo } from '../env/child.js';
 import type { LatencySummary } from '../load/histogram.js';
-import type { DuelRecord } from './duel-record.js';
+import type { DuelRecord } from './duel/duel-record.js';
 
 export interface CeilingRef {
   key: string;              // which generator setup was measured

@@ -3,13 +3,13 @@
 // is the median ratio B/A of requests per server CPU-second, in `extra` under the scenario's ratio key
 // (shown in the notes column) with its range, and every round's figures in `duel`.
 import { availableParallelism } from 'node:os';
-import { cpuCount, rssBytes } from '../env/cpu-time.js';
-import type { Target } from '../env/targets.js';
-import { percentileDistribution, summarize } from '../load/histogram.js';
-import type { RunContext } from './context.js';
+import { cpuCount, rssBytes } from '../../env/cpu-time.js';
+import type { Target } from '../../env/targets.js';
+import { percentileDistribution, summarize } from '../../load/histogram.js';
+import type { RunContext } from '../context.js';
 import type { DuelRun } from './duel.js';
 import { duelFlags, median, ratioText, round3, type DuelRecord, type DuelRound } from './duel-record.js';
-import { emptyResult, limitOf, SATURATED_SHARE, type ScenarioResult } from './result.js';
+import { emptyResult, limitOf, SATURATED_SHARE, type ScenarioResult } from '../result.js';
 
 export interface DuelNaming {
   /** extra key of the median ratio B/A, e.g. ratioToTrivial (report.ts shows /^ratio|RatioTo/ keys). */

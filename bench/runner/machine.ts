@@ -2,8 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { hasTaskset } from './env/pinning.js';
-import { wrkVersion } from './load/wrk.js';
+import { hasTaskset } from '../env/pinning.js';
+import { wrkVersion } from '../load/wrk.js';
 
 export interface MachineInfo {
   cpuModel: string;
