@@ -8,11 +8,10 @@ import { availableParallelism } from 'node:os';
 import { cpuCount, cpuSnapshot, cpuUsage, selfCpuSec } from '../env/cpu-time.js';
 import { startResponder } from '../env/responders.js';
 import { runHttpLoad, runUdpLoad, type GeneratorOptions, type HttpLoad, type UdpLoad } from '../load/generators.js';
-import { summarize } from '../load/histogram.js';
 import { Progress } from '../load/progress.js';
 import type { LoadResult } from '../load/types.js';
 import type { Options } from './options.js';
-import type { CeilingRef } from './result.js';
+import { ceilingRef, type CeilingRef } from './result.js';
 
 export class Ceilings {
   private readonly cache = new Map<string, CeilingRef | null>();
@@ -68,11 +67,8 @@ export class Ceilings {
       const after = pid === null ? null : cpuSnapshot(pid);
       const cores = availableParallelism();
       const share = (x: number, list: string | null): number => Math.round((x / wall / cpuCount(list, cores)) * 1000) / 1000;
-      ref = {
-        key, reqPerSec: Math.round(r.reqPerSec), latencyUs: summarize(r.histogram),
-        generatorCpu: share(selfCpuSec() - genBefore, this.opts.loadCpus),
-        responderCpu: before === null || after === null ? null : share(cpuUsage(pid!, before, after).cpuSec, this.opts.serverCpus),
-      };
+      ref = ceilingRef(key, r.reqPerSec, r.histogram, share(selfCpuSec() - genBefore, this.opts.loadCpus),
+        before === null || after === null ? null : share(cpuUsage(pid!, before, after).cpuSec, this.opts.serverCpus));
     } catch (err) {
       process.stderr.write(`  ceiling ${key}: ${err instanceof Error ? err.message : String(err)}\n`);
     } finally {

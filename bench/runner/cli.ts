@@ -4,20 +4,25 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareFiles } from './compare.js';
+import { compareFiles, comparisonText } from './compare.js';
 import { hasTaskset, pinSelf } from '../env/pinning.js';
 import { chooseUdpGenerator } from '../load/generators.js';
 import { gitInfo, machineInfo } from './machine.js';
 import { helpText, parseOptions, UsageError, type Options } from './options.js';
 import { ceilingLines, consoleTable, HEADERS, rowsOf, sweepTable, type SweepCell } from './report.js';
-import { reserveBase, writeReport } from './results.js';
+import { reserveBase, writeCompareReport, writeReport } from './results.js';
 import { Ceilings } from './ceilings.js';
 import { histogramWriter, RunContext } from './context.js';
 import { scenarioByName, scenarioHelpLines, standardSuite } from '../scenarios/registry.js';
 import { baseTrackerConfig, generatorOptions, makeTargets, reportSkeleton, runScenarios } from './suite.js';
-import { cellConfig, cellLabel, cells } from './sweep.js';
+import { cellConfig, cellLabel, cells, sweepCell } from './sweep.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url)); // build/bench/runner/cli.js -> repository root
+
+/** --out DIR, else bench/results/ of the repository (git-ignored). */
+function outDir(opts: Options): string {
+  return opts.outDir === null ? resolve(REPO, 'bench/results') : resolve(opts.outDir);
+}
 
 async function main(argv: string[]): Promise<number> {
   let opts: Options;
@@ -34,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (opts.compare !== null) {
     const c = compareFiles(opts.compare[0], opts.compare[1], opts.noisePct);
-    process.stdout.write(c.text);
+    const html = writeCompareReport(outDir(opts), c, opts.compare[0], opts.compare[1]);
+    process.stdout.write(`${comparisonText(c)}\nreport: ${html}\n`);
     return c.regressions > 0 ? 3 : 0;
   }
 
@@ -60,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   if (opts.loadCpus !== null) pinSelf(opts.loadCpus);
 
   const started = new Date();
-  const dir = opts.resultsDir === null ? resolve(REPO, 'bench/results') : resolve(opts.resultsDir);
+  const dir = outDir(opts);
   const name = opts.name ?? (opts.sweep !== null ? `sweep-${opts.sweepScenario}` : opts.smoke ? 'smoke'
     : opts.scenarios === null ? 'suite' : opts.scenarios.join('+'));
   const base = reserveBase(dir, name);
@@ -102,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
         cellTargets.close();
         const r = res[key]!;
         report.scenarios[key] = r;
-        out.push({ settings: cell, config: cellConfig(cell), scenario: opts.sweepScenario, key, status: r.status, reqPerSec: r.reqPerSec, p99Us: r.latencyUs.p99 });
+        out.push(sweepCell(cell, opts.sweepScenario, key, r));
       }
       report.sweep = { scenario: opts.sweepScenario, dimensions: opts.sweep, cells: out };
     }
@@ -131,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
       out.push(udp.kind === 'node' ? '  UDP: try --udp-generator native (needs a C compiler: cc or gcc)' : '  UDP: try --udp-threads N with spare load CPUs');
     }
   }
-  out.push('', `results: ${files.json}`, `         ${files.md}`, `took ${report.wallSec} s`, '');
+  out.push('', `report:  ${files.html}`, `results: ${files.json}`, `         ${files.md}`, `took ${report.wallSec} s`, '');
   process.stdout.write(out.join('\n'));
   const errored = Object.values(report.scenarios).some((r) => r.status === 'error');
   return opts.strict && errored ? 3 : 0;

@@ -6,20 +6,35 @@
 import { readFileSync } from 'node:fs';
 import { consoleTable, type Row, type RunReport } from './report.js';
 
-function load(file: string): RunReport {
+export function loadReport(file: string): RunReport {
   const r = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
   if (r.schema !== 'hayate-bench/1' || typeof r.scenarios !== 'object') throw new Error(`${file}: not a hayate bench result (schema ${String(r.schema)})`);
   return r;
 }
 
 export interface Comparison {
-  text: string;
+  a: RunReport;
+  b: RunReport;
+  /** Which runs, and what differs between them beside the code (machines, options, pinning). */
+  head: string[];
+  headers: string[];
+  rows: Row[];
+  summary: string;
   regressions: number;
 }
 
+export const COMPARE_HEADERS = ['scenario', 'A req/s', 'B req/s', 'B/A', 'A p99 ms', 'B p99 ms', 'B/A', 'CPU/req B/A', 'flags'];
+
 export function compareFiles(fileA: string, fileB: string, noisePct: number): Comparison {
-  const a = load(fileA);
-  const b = load(fileB);
+  return compareReports(loadReport(fileA), loadReport(fileB), fileA, fileB, noisePct);
+}
+
+/** The comparison as the terminal prints it. */
+export function comparisonText(c: Comparison): string {
+  return `${c.head.join('\n')}\n${consoleTable(c.headers, c.rows)}${c.summary}\n`;
+}
+
+export function compareReports(a: RunReport, b: RunReport, fileA: string, fileB: string, noisePct: number): Comparison {
   const rows: Row[] = [];
   let regressions = 0;
   const names = [...new Set([...Object.keys(a.scenarios), ...Object.keys(b.scenarios)])];
@@ -70,7 +85,6 @@ export function compareFiles(fileA: string, fileB: string, noisePct: number): Co
   if (diff.length > 0) head.push(`note: options differ: ${diff.join(', ')}`);
   if (a.target.serverCpus !== b.target.serverCpus || a.target.loadCpus !== b.target.loadCpus) head.push('note: different CPU pinning');
   head.push(`noise threshold: req/s ±${noisePct}%, p99 +${2 * noisePct}%, server CPU per request +${noisePct}%`, '');
-  const table = consoleTable(['scenario', 'A req/s', 'B req/s', 'B/A', 'A p99 ms', 'B p99 ms', 'B/A', 'CPU/req B/A', 'flags'], rows);
-  const tail = regressions === 0 ? '\nno regression beyond the noise threshold' : `\n${regressions} scenario(s) regressed beyond the noise threshold`;
-  return { text: `${head.join('\n')}\n${table}${tail}\n`, regressions };
+  const summary = regressions === 0 ? '\nno regression beyond the noise threshold' : `\n${regressions} scenario(s) regressed beyond the noise threshold`;
+  return { a, b, head, headers: COMPARE_HEADERS, rows, summary, regressions };
 }

@@ -9,14 +9,14 @@ import { availableParallelism } from 'node:os';
 import { readStats, type StatsFigures } from '../env/api-client.js';
 import type { Target, Targets } from '../env/targets.js';
 import { describeHttpGenerator, describeUdpGenerator, runHttpLoad, runUdpLoad, type GeneratorOptions, type HttpLoad, type UdpLoad } from '../load/generators.js';
-import { percentileDistribution, summarize } from '../load/histogram.js';
+import { percentileDistribution } from '../load/histogram.js';
 import { Progress } from '../load/progress.js';
 import type { LoadResult } from '../load/types.js';
 import type { Options } from './options.js';
 import { fillAnnounces } from '../workload/pools.js';
 import type { SwarmFill } from '../workload/paths.js';
 import type { Ceilings } from './ceilings.js';
-import { emptyResult, GENERATOR_BOUND_SHARE, generatorBoundOf, limitOf, type CeilingRef, type ScenarioResult } from './result.js';
+import { emptyResult, GENERATOR_BOUND_SHARE, generatorBoundOf, limitOf, recordLatency, type CeilingRef, type ScenarioResult } from './result.js';
 
 export interface Histograms {
   /** Writes a histogram's percentile distribution; returns the file name (relative to the results). */
@@ -138,7 +138,7 @@ export class RunContext {
     r.failures = load.failures;
     r.late = load.late;
     r.statusCodes = load.statusCodes;
-    r.latencyUs = summarize(load.histogram);
+    recordLatency(r, load.histogram);
     r.histogramFile = this.histograms.write(name, percentileDistribution(load.histogram));
     r.notes.push(...load.notes);
     r.ceiling = ceiling;

@@ -44,7 +44,7 @@ export interface Options {
   sweep: Record<string, string[]> | null;
   sweepScenario: string;
   name: string | null;
-  resultsDir: string | null;   // null: bench/results of the repository
+  outDir: string | null;       // null: bench/results of the repository (git-ignored)
   compare: [string, string] | null;
   noisePct: number;
   strict: boolean;
@@ -100,7 +100,8 @@ const SPECS: Spec[] = [
   { flag: 'sweep-scenario', arg: 'NAME', help: 'scenario measured in each sweep cell (default http-announce)' },
   { flag: 'strict', arg: null, help: 'exit 3 when a scenario ends in error (default: 0 once results are written)' },
   { flag: 'name', arg: 'NAME', help: 'results file name part (default: suite, smoke, sweep or the scenario list)' },
-  { flag: 'results-dir', arg: 'DIR', help: 'where results go (default bench/results)' },
+  { flag: 'out', arg: 'DIR', help: 'where a run writes its files (default bench/results, git-ignored)' },
+  { flag: 'results-dir', arg: 'DIR', help: 'the same as --out (its former name)' },
   { flag: 'compare', arg: 'A.json B.json', help: 'print B/A ratios per scenario; flag regressions beyond --noise' },
   { flag: 'noise', arg: 'PCT', help: 'regression threshold for --compare, req/s (p99: twice this) (default 10)' },
   { flag: 'main', arg: 'FILE', help: 'tracker entry point to start (default dist/main.js)' },
@@ -233,7 +234,7 @@ export function parseOptions(argv: string[]): Options {
     sweep,
     sweepScenario: str('sweep-scenario') ?? 'http-announce',
     name: str('name'),
-    resultsDir: str('results-dir'),
+    outDir: str('out') ?? str('results-dir'),
     compare,
     noisePct: numOpt('noise', 10),
     strict: raw.has('strict'),
@@ -253,8 +254,9 @@ export function helpText(scenarioLines: string[]): string {
     '',
     'With no options: the standard suite against a hayate the bench starts (dist/main.js on free ports).',
     'Every result is printed beside its generator ceiling (the same generator against a trivial responder);',
-    'results at >= 90% of the ceiling are marked generator-bound. Results: bench/results/<date>-<name>.json/.md',
-    'and one .hgrm percentile distribution per scenario.',
+    'results at >= 90% of the ceiling are marked generator-bound. Each run writes into --out DIR (default',
+    'bench/results/, git-ignored): <date>-<name>.json (every figure), .md (the table), .html (latency charts,',
+    'sweep table) and one .hgrm percentile distribution per scenario.',
     '',
     'scenarios (* = in the standard suite):',
     ...scenarioLines,

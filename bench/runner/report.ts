@@ -159,6 +159,7 @@ export function markdown(report: RunReport): string {
   if (ceilings.length > 0) lines.push('Generator ceilings (the same generator against a trivial responder on the server CPUs):', '', ...ceilings.map((c) => `- ${c}`), '');
   const notes = Object.entries(report.scenarios).flatMap(([n, r]) => r.notes.map((x) => `- ${n}: ${x}`));
   if (notes.length > 0) lines.push('Notes:', '', ...notes, '');
-  lines.push('Latency histograms: the `.hgrm` files next to this one (HdrHistogram percentile distributions, values in ms).', '');
+  lines.push('Latency charts: the `.html` file of the same name. Latency histograms: the `.hgrm` files next to this one ' +
+    '(HdrHistogram percentile distributions, values in ms).', '');
   return lines.join('\n');
 }

@@ -1,13 +1,15 @@
 // The figures recorded for one scenario (one entry of the results file's `scenarios`).
 import type { CpuUsage } from '../env/cpu-time.js';
 import type { ExitInfo } from '../env/child.js';
-import type { LatencySummary } from '../load/histogram.js';
+import { percentileCurve, summarize, type Histogram, type LatencySummary, type PercentileCurve } from '../load/histogram.js';
 import type { DuelRecord } from './duel/duel-record.js';
 
 export interface CeilingRef {
   key: string;              // which generator setup was measured
   reqPerSec: number;
   latencyUs: LatencySummary;
+  /** Its percentile curve (absent in results written before curves were kept). */
+  latencyCurve?: PercentileCurve | null;
   /** Busy share of the CPUs each side may use (1 = all of them): tells whether the generator or the
    *  responder set the ceiling. */
   generatorCpu: number | null;
@@ -42,6 +44,9 @@ export interface ScenarioResult {
   late: number;             // UDP answers after their request timed out
   statusCodes: Record<string, number>;
   latencyUs: LatencySummary;
+  /** The latency percentile curve the HTML report draws (absent in results written before curves were
+   *  kept; null when nothing was measured). */
+  latencyCurve?: PercentileCurve | null;
   histogramFile: string | null;
   ceiling: CeilingRef | null;
   generatorBound: boolean | null;
@@ -78,9 +83,19 @@ export function emptyResult(status: ScenarioResult['status'], reason: string | n
   return {
     status, reason, protocol: null, generator: '', connections: 0, durationSec: 0, requests: 0, reqPerSec: 0,
     errors: 0, timeouts: 0, non2xx: 0, failures: 0, late: 0, statusCodes: {}, latencyUs: { ...ZERO_LATENCY },
-    histogramFile: null, ceiling: null, generatorBound: null, limit: null, generatorCpu: null, serverCpu: null, otherProcessesCpuSec: null, stealSec: null, reqPerCpuSec: null, server: null,
+    latencyCurve: null, histogramFile: null, ceiling: null, generatorBound: null, limit: null, generatorCpu: null, serverCpu: null, otherProcessesCpuSec: null, stealSec: null, reqPerCpuSec: null, server: null,
     sample: null, extra: {}, notes: [], trackerExit: null, trackerLog: [],
   };
+}
+
+/** A result's latency figures from its histogram: the summary of the table and the curve of the report. */
+export function recordLatency(r: ScenarioResult, h: Histogram): void {
+  r.latencyUs = summarize(h);
+  r.latencyCurve = percentileCurve(h);
+}
+
+export function ceilingRef(key: string, reqPerSec: number, h: Histogram, generatorCpu: number | null, responderCpu: number | null): CeilingRef {
+  return { key, reqPerSec: Math.round(reqPerSec), latencyUs: summarize(h), latencyCurve: percentileCurve(h), generatorCpu, responderCpu };
 }
 
 /** At or above this share of the generator's ceiling, a result measures the generator, not the server. */

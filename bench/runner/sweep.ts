@@ -2,6 +2,8 @@
 // hayate settings, hayate restarted per cell. `workers` and `shards` are short for the config keys
 // `workers` and `torrentMapShards`; any other config key may be swept by its own name.
 import type { TrackerConfig } from '../env/targets.js';
+import type { SweepCell } from './report.js';
+import type { ScenarioResult } from './result.js';
 
 const ALIASES: Record<string, string> = { shards: 'torrentMapShards', workers: 'workers' };
 
@@ -34,4 +36,9 @@ export function cellConfig(cell: Record<string, string>): TrackerConfig {
 
 export function cellLabel(cell: Record<string, string>): string {
   return Object.entries(cell).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/** The sweep table's entry for one cell, from its scenario result (`key`: its entry in `scenarios`). */
+export function sweepCell(cell: Record<string, string>, scenario: string, key: string, r: ScenarioResult): SweepCell {
+  return { settings: cell, config: cellConfig(cell), scenario, key, status: r.status, reqPerSec: r.reqPerSec, p99Us: r.latencyUs.p99 };
 }

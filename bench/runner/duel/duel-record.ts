@@ -2,6 +2,7 @@
 // generator got and the CPU seconds its server process used, so requests per server CPU-second compare
 // between two servers that shared the same core at the same time; then the per-round ratios B/A, their
 // median and range, and which side (if any) did not use its half of the core.
+import type { PercentileCurve } from '../../load/histogram.js';
 
 export interface DuelSideRound {
   requests: number;             // answers its generator received
@@ -54,7 +55,8 @@ export interface SoloRun {
 }
 
 export interface DuelRecord {
-  a: { label: string; generator: string };
+  /** `latencyCurve`: side A's over every round, drawn beside B's (the scenario's own) in the report. */
+  a: { label: string; generator: string; latencyCurve?: PercentileCurve | null };
   b: { label: string; generator: string };
   roundSec: number;
   serverCpus: string | null;

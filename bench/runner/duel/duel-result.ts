@@ -5,11 +5,11 @@
 import { availableParallelism } from 'node:os';
 import { cpuCount, rssBytes } from '../../env/cpu-time.js';
 import type { Target } from '../../env/targets.js';
-import { percentileDistribution, summarize } from '../../load/histogram.js';
+import { percentileDistribution } from '../../load/histogram.js';
 import type { RunContext } from '../context.js';
 import type { DuelRun } from './duel.js';
 import { duelFlags, median, ratioText, round3, type DuelRecord, type DuelRound } from './duel-record.js';
-import { emptyResult, limitOf, SATURATED_SHARE, type ScenarioResult } from '../result.js';
+import { emptyResult, limitOf, recordLatency, SATURATED_SHARE, type ScenarioResult } from '../result.js';
 
 export interface DuelNaming {
   /** extra key of the median ratio B/A, e.g. ratioToTrivial (report.ts shows /^ratio|RatioTo/ keys). */
@@ -38,7 +38,7 @@ export function duelResult(ctx: RunContext, name: string, run: DuelRun, b: Targe
   r.non2xx = sum((x) => x.b.non2xx);
   r.failures = sum((x) => x.b.failures);
   r.late = sum((x) => x.b.late);
-  r.latencyUs = summarize(run.b.histogram);
+  recordLatency(r, run.b.histogram);
   r.histogramFile = ctx.histograms.write(name, percentileDistribution(run.b.histogram));
   r.serverCpu = run.b.cpu;
   r.reqPerCpuSec = run.b.cpu !== null && run.b.cpu.cpuSec > 0 ? Math.round(r.requests / run.b.cpu.cpuSec) : null;

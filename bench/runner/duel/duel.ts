@@ -10,7 +10,7 @@ import type { CpuUsage } from '../../env/cpu-time.js';
 import { cpuCount, selfCpuSec } from '../../env/cpu-time.js';
 import { othersCpuSec, othersSnapshot, stealSec } from '../../env/other-processes.js';
 import type { Target } from '../../env/targets.js';
-import { newHistogram, type Histogram } from '../../load/histogram.js';
+import { newHistogram, percentileCurve, type Histogram } from '../../load/histogram.js';
 import { Progress } from '../../load/progress.js';
 import type { LoadResult } from '../../load/types.js';
 import type { RunContext } from '../context.js';
@@ -90,7 +90,7 @@ export async function runDuel(ctx: RunContext, spec: DuelSpec): Promise<DuelRun>
   // A fair half of the server CPUs each (unpinned: half of every core, a weak premise; noted by the result).
   const halfShare = cpuCount(ctx.opts.serverCpus, availableParallelism()) / 2;
   const record: DuelRecord = {
-    a: { label: a.label, generator: generators.a },
+    a: { label: a.label, generator: generators.a, latencyCurve: percentileCurve(totals.a.histogram) },
     b: { label: b.label, generator: generators.b },
     roundSec: spec.roundSec,
     serverCpus: ctx.opts.serverCpus,
