@@ -102,7 +102,7 @@ const SPECS: Spec[] = [
   { flag: 'name', arg: 'NAME', help: 'results file name part (default: suite, smoke, sweep or the scenario list)' },
   { flag: 'out', arg: 'DIR', help: 'where a run writes its files (default bench/results, git-ignored)' },
   { flag: 'results-dir', arg: 'DIR', help: 'the same as --out (its former name)' },
-  { flag: 'compare', arg: 'A.json B.json', help: 'print B/A ratios per scenario; flag regressions beyond --noise' },
+  { flag: 'compare', arg: 'A.json B.json', help: 'print B/A ratios per scenario, flag regressions beyond --noise; write an HTML report of both into --out' },
   { flag: 'noise', arg: 'PCT', help: 'regression threshold for --compare, req/s (p99: twice this) (default 10)' },
   { flag: 'main', arg: 'FILE', help: 'tracker entry point to start (default dist/main.js)' },
 ];
@@ -272,7 +272,7 @@ export function helpText(scenarioLines: string[]): string {
     '  npm run bench -- --scenarios memory',
     '  npm run bench -- --scenarios udp-duel,http-duel,jwt-duel --server-cpus 0 --load-cpus 1 --generator wrk',
     '  npm run bench -- --target 127.0.0.1:6881 --udp-target 127.0.0.1:6882 --api-target 127.0.0.1:6880',
-    '  npm run bench -- --compare bench/results/A.json bench/results/B.json',
+    '  npm run bench -- --compare bench/results/A.json bench/results/B.json   # and an HTML report of both',
     '',
   ].join('\n');
 }

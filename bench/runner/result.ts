@@ -65,7 +65,7 @@ export interface ScenarioResult {
   trackerExit: ExitInfo | null;
   /** Self-started tracker: the last lines it wrote (stdout and stderr), for the curious and the post-mortem. */
   trackerLog: string[];
-  /** Duel scenarios only (duel.ts): every round's figures for both sides, the ratios B/A. */
+  /** Duel scenarios only (duel/duel.ts): every round's figures for both sides, the ratios B/A. */
   duel?: DuelRecord;
 }
 

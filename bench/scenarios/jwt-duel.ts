@@ -1,6 +1,6 @@
 // jwt-duel: hayate without JWT against hayate with JWT (warm tokens, set up exactly as jwt-warm: the
 // bench's JWK server, one Quay-style token per torrent, the precheck), both on the server CPUs and loaded
-// at once (duel.ts). ratioToNoJwt = (JWT req per server CPU-second) / (no-JWT req per server CPU-second):
+// at once (runner/duel/duel.ts). ratioToNoJwt = (JWT req per server CPU-second) / (no-JWT req per server CPU-second):
 // the throughput ratio a saturated server would show, measured under the same drift on both sides, where
 // jwt-warm's ratio to http-announce compares runs a minute apart.
 import { fillAnnounces } from '../workload/pools.js';
