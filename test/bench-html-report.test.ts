@@ -58,7 +58,7 @@ test('a run\'s report draws each scenario\'s latency curve beside its generator 
     const subject = c.curves.find((k) => /\bsubject\b/.test(k.cls))!;
     assert.ok(subject.points.length >= 50, `${c.scenario}: ${subject.points.length} points`);
     // Rising: latency never falls with the percentile (y grows downwards in SVG).
-    for (let i = 1; i < subject.points.length; i++) assert.ok(subject.points[i]![1]! <= subject.points[i - 1]![1]! + 0.05, `${c.scenario}: monotonic at ${i}`);
+    for (let i = 1; i < subject.points.length; i++) assert.ok(subject.points[i]![1]! <= subject.points[i - 1]![1]!, `${c.scenario}: monotonic at ${i}`);
     const reference = c.curves.filter((k) => /\breference\b/.test(k.cls));
     assert.equal(reference.length, 1, `${c.scenario}: its reference curve (ceiling or the duel's other side)`);
     if (r.duel === undefined) assert.equal(reference[0]!.label, 'generator ceiling (trivial responder)');

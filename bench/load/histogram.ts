@@ -58,7 +58,8 @@ export function percentileDistribution(h: Histogram): string {
  * A latency distribution as HdrHistogram's percentile plot draws it: the latency at each percentile level
  * of its percentile iteration (`ticksPerHalfDistance` levels in every halving of the distance to 100%: 0,
  * 10, 20, 30, 40, 50, 55, ... 75, 77.5, ...; the levels of the .hgrm files), up to the last level that
- * still holds a recorded value, then 100% at the maximum. Values in microseconds. Kept in the results
+ * still holds a recorded value, then 100% at the maximum. Values in microseconds, each the highest value
+ * of its bucket (3 significant digits), as HdrHistogram reports them. Kept in the results
  * JSON, so a report or a comparison can draw the curve from the JSON alone.
  */
 export interface PercentileCurve {
@@ -84,7 +85,9 @@ export function percentileCurve(h: Histogram, ticksPerHalfDistance = 5): Percent
     const halvings = Math.floor(Math.log2(100 / (100 - p)));
     p += 100 / (ticksPerHalfDistance * 2 ** (halvings + 1));
   }
+  // The maximum as the other points give theirs: the highest value of its bucket (as the .hgrm's last
+  // line), which is not below the previous point's, where maxValue (the value recorded) may be.
   percentiles.push(100);
-  valuesUs.push(h.maxValue);
+  valuesUs.push(h.getValueAtPercentile(100));
   return { count, percentiles, valuesUs };
 }
