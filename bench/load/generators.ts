@@ -2,7 +2,7 @@
 // idea as autocannon's own `workers` option, but keeping per-request microsecond latencies) or wrk when
 // asked for and installed. New connection per request: our node:net loop. Once-only lists (JWT cold
 // tokens, swarm preloads) always go through autocannon, which can stop after an exact count.
-// UDP: the native generator (bench/native/udp-load.c, recvmmsg/sendmmsg; `udpThreads` pthreads) when it
+// UDP: the native generator (bench/load/native/udp-load.c, recvmmsg/sendmmsg; `udpThreads` pthreads) when it
 // was chosen (the default where it compiles), else our node:dgram generator on `udpThreads` worker threads.
 import type { SwarmFill } from '../workload/paths.js';
 import type { Progress } from './progress.js';

@@ -53,3 +53,41 @@ export function summarize(h: Histogram): LatencySummary {
 export function percentileDistribution(h: Histogram): string {
   return h.outputPercentileDistribution(5, 1000);
 }
+
+/**
+ * A latency distribution as HdrHistogram's percentile plot draws it: the latency at each percentile level
+ * of its percentile iteration (`ticksPerHalfDistance` levels in every halving of the distance to 100%: 0,
+ * 10, 20, 30, 40, 50, 55, ... 75, 77.5, ...; the levels of the .hgrm files), up to the last level that
+ * still holds a recorded value, then 100% at the maximum. Values in microseconds, each the highest value
+ * of its bucket (3 significant digits), as HdrHistogram reports them. Kept in the results
+ * JSON, so a report or a comparison can draw the curve from the JSON alone.
+ */
+export interface PercentileCurve {
+  count: number;            // values recorded: the curve's resolution ends at 1/(1-p) = count
+  percentiles: number[];    // ascending, 0..100
+  valuesUs: number[];       // the latency at each percentile, non-decreasing
+}
+
+/** At most this many levels: 5 per halving reach 1 - 2^-40 of the way to 100%, past any run's count. */
+const MAX_CURVE_POINTS = 200;
+
+export function percentileCurve(h: Histogram, ticksPerHalfDistance = 5): PercentileCurve {
+  const percentiles: number[] = [];
+  const valuesUs: number[] = [];
+  const count = h.totalCount;
+  if (count === 0) return { count, percentiles, valuesUs };
+  // Past 100·(1 - 1/count) no recorded value is left below the maximum: the iteration ends there.
+  const last = 100 * (1 - 1 / count);
+  let p = 0;
+  while (p < last && percentiles.length < MAX_CURVE_POINTS - 1) {
+    percentiles.push(Math.round(p * 1e9) / 1e9);
+    valuesUs.push(h.getValueAtPercentile(p));
+    const halvings = Math.floor(Math.log2(100 / (100 - p)));
+    p += 100 / (ticksPerHalfDistance * 2 ** (halvings + 1));
+  }
+  // The maximum as the other points give theirs: the highest value of its bucket (as the .hgrm's last
+  // line), which is not below the previous point's, where maxValue (the value recorded) may be.
+  percentiles.push(100);
+  valuesUs.push(h.getValueAtPercentile(100));
+  return { count, percentiles, valuesUs };
+}

@@ -1,4 +1,4 @@
-// Builds a native generator (bench/native/*.c) with the system C compiler, on demand: only when the binary
+// Builds a native generator (bench/load/native/*.c) with the system C compiler, on demand: only when the binary
 // is missing or older than its source, so a run normally costs one stat. Into build/ (git-ignored). Optional
 // like wrk: without a compiler (or off Linux) the caller falls back to the Node generator, with the reason.
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The fast UDP path: bench/native/udp-load.c (epoll, recvmmsg/sendmmsg), built on demand into
+// The fast UDP path: bench/load/native/udp-load.c (epoll, recvmmsg/sendmmsg), built on demand into
 // build/native/udp-load, run as a child process for one UdpLoad. The same clients, counts and notes as
 // the node:dgram generator (udp-loop.ts); its request bodies come from a templates file written here.
 // `threads` become pthreads in the C program, each with `sockets` sockets and its share of the positions.
@@ -16,7 +16,7 @@ import type { Progress } from './progress.js';
 import type { LoadResult } from './types.js';
 import { writeTemplates } from './udp-templates.js';
 
-const SOURCE = fileURLToPath(new URL('../../../bench/native/udp-load.c', import.meta.url)); // from build/bench/load/
+const SOURCE = fileURLToPath(new URL('../../../bench/load/native/udp-load.c', import.meta.url)); // from build/bench/load/
 const BINARY = fileURLToPath(new URL('../../native/udp-load', import.meta.url));             // build/native/udp-load
 const GRACE_SEC = 60; // past its own deadline the child is killed and the run fails (as runThreads does)
 

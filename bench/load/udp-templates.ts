@@ -1,4 +1,4 @@
-// The request bodies of a UDP load as one file for the native generator (bench/native/udp-load.c):
+// The request bodies of a UDP load as one file for the native generator (bench/load/native/udp-load.c):
 // count x reqBytes bytes, body k at k * reqBytes, exactly what udp-loop.ts precomputes (or builds on the
 // fly) for fill position k: writeAnnounceBody / writeScrapeBody, connection ID and transaction ID left
 // zero (the sender stamps them). Written in chunks so a million announces never sit in memory at once.

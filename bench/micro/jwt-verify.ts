@@ -2,7 +2,7 @@
 // (every token new, jwtWorkers 1 and 2, tokens submitted all at once so they travel in batches), the
 // same work inline on one thread and through jose as baselines, the latency of one cold verification
 // on an idle pool, and the cost of a cache-hit check() (the per-announce cost once a token is known).
-// Run: npx tsc -p tsconfig.test.json && node build/bench/micro/jwt-verify.js [tokens]
+// Run: npm run bench:micro -- jwt-verify (or, compiled: node build/bench/micro/jwt-verify.js [tokens])
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,5 +1,5 @@
 // Micro-benchmark: the cost of making and checking a UDP connection ID, for the MAC choices that
-// src/protocol/udp/connection-id.ts weighed. Run after `npx tsc -p tsconfig.test.json`:
+// src/protocol/udp/connection-id.ts weighed. Run: npm run bench:micro -- udp-connection-id, or compiled:
 //   node build/bench/micro/udp-connection-id.js
 // Prints ns/op for verify (valid ID) and write, IPv4 and IPv6 sources.
 

@@ -1,5 +1,5 @@
 // Micro-benchmark: the per-packet cost of the UDP protocol layer (parsers and writers), no sockets.
-// Run after `npx tsc -p tsconfig.test.json`:  node build/bench/micro/udp-packets.js
+// Run: npm run bench:micro -- udp-packets (or, compiled: node build/bench/micro/udp-packets.js)
 
 import { ANNOUNCE_RECORD_BYTES, OFF_TRANSACTION_ID } from '../../src/core/announce-record.js';
 import { parseUrlDataQuery, readUrlData } from '../../src/protocol/udp/bep41.js';

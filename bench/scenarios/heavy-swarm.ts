@@ -4,9 +4,9 @@
 // carry at most 9 peers where these carry 50: --heavy-numwant 9 compares equal answer sizes.
 import { fillAnnounces } from '../workload/pools.js';
 import type { SwarmFill } from '../workload/paths.js';
-import { sampleHttp } from './checks.js';
-import { announceBaseline } from './http.js';
-import { withTarget, type Scenario } from './scenario.js';
+import { sampleHttp } from '../runner/checks.js';
+import { announceBaseline } from './common/baseline.js';
+import { withTarget, type Scenario } from '../runner/scenario.js';
 
 const MEASURED_PEERS = 20_000; // re-announcing peers (a wrk script embeds every request)
 

@@ -1,15 +1,15 @@
 // jwt-duel: hayate without JWT against hayate with JWT (warm tokens, set up exactly as jwt-warm: the
 // bench's JWK server, one Quay-style token per torrent, the precheck), both on the server CPUs and loaded
-// at once (duel.ts). ratioToNoJwt = (JWT req per server CPU-second) / (no-JWT req per server CPU-second):
+// at once (runner/duel/duel.ts). ratioToNoJwt = (JWT req per server CPU-second) / (no-JWT req per server CPU-second):
 // the throughput ratio a saturated server would show, measured under the same drift on both sides, where
 // jwt-warm's ratio to http-announce compares runs a minute apart.
 import { fillAnnounces } from '../workload/pools.js';
-import { sampleHttp } from './checks.js';
-import { runDuel } from './duel.js';
-import { duelResult } from './duel-result.js';
-import { httpSide } from './duel-sides.js';
-import { jwtTarget, precheck, warmTokens } from './jwt.js';
-import type { Scenario } from './scenario.js';
+import { sampleHttp } from '../runner/checks.js';
+import { runDuel } from '../runner/duel/duel.js';
+import { duelResult } from '../runner/duel/duel-result.js';
+import { httpSide } from './common/duel-sides.js';
+import { jwtTarget, precheck, warmTokens } from './common/jwt.js';
+import type { Scenario } from '../runner/scenario.js';
 
 export const jwtDuel: Scenario = {
   name: 'jwt-duel',

@@ -5,7 +5,7 @@
 import { SkipScenario } from '../env/targets.js';
 import { rssBytes } from '../env/cpu-time.js';
 import type { SwarmFill } from '../workload/paths.js';
-import { withTarget, type Scenario } from './scenario.js';
+import { withTarget, type Scenario } from '../runner/scenario.js';
 
 const PEERS_PER_TORRENT = 10;
 

@@ -1,13 +1,21 @@
-// Every scenario, in the order the standard suite runs them.
-import { httpDuel, udpDuel } from './duels.js';
+// Every scenario (one file each in this folder; what several share is in common/), in the order the
+// standard suite runs them.
+import type { Scenario } from '../runner/scenario.js';
 import { heavySwarm } from './heavy-swarm.js';
-import { httpAnnounce, httpAnnounceNewConn, httpScrape } from './http.js';
-import { jwtCold, jwtWarm } from './jwt.js';
+import { httpAnnounce } from './http-announce.js';
+import { httpAnnounceNewConn } from './http-announce-new-conn.js';
+import { httpDuel } from './http-duel.js';
+import { httpScrape } from './http-scrape.js';
+import { jwtCold } from './jwt-cold.js';
 import { jwtDuel } from './jwt-duel.js';
+import { jwtWarm } from './jwt-warm.js';
 import { memory } from './memory.js';
-import type { Scenario } from './scenario.js';
-import { uniform, zipf } from './skewed.js';
-import { udpAnnounce, udpConnect, udpScrape } from './udp.js';
+import { udpAnnounce } from './udp-announce.js';
+import { udpConnect } from './udp-connect.js';
+import { udpDuel } from './udp-duel.js';
+import { udpScrape } from './udp-scrape.js';
+import { uniform } from './uniform.js';
+import { zipf } from './zipf.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   httpAnnounce, httpAnnounceNewConn, httpScrape,

@@ -1,4 +1,4 @@
-// The duel scenarios end to end: `node build/bench/cli.js --smoke --scenarios udp-duel,http-duel` starts
+// The duel scenarios end to end: `node build/bench/runner/cli.js --smoke --scenarios udp-duel,http-duel` starts
 // hayate and a trivial responder, loads both at once for 2 rounds of 1 s (tiny pools), and records every
 // round. Checks that both sides answered and the figures are there and sane, never speed.
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ test('bench --duel-rounds is bounded', async () => {
 test('udp-duel and http-duel: both sides answer, every round is recorded, the ratio is finite', { timeout: BENCH_TIMEOUT_MS + 10_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hayate-bench-duel-'));
   try {
-    const r = await runBench(['--smoke', '--scenarios', DUELS.join(','), '--duel-rounds', '2', '--duel-sec', '1', '--results-dir', dir]);
+    const r = await runBench(['--smoke', '--scenarios', DUELS.join(','), '--duel-rounds', '2', '--duel-sec', '1', '--out', dir]);
     assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`);
     const files = readdirSync(dir);
     const json = files.find((f) => f.endsWith('.json'));

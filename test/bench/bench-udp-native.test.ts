@@ -1,4 +1,4 @@
-// The native UDP generator (bench/native/udp-load.c via bench/load/udp-native.ts): compiles, loads the
+// The native UDP generator (bench/load/native/udp-load.c via bench/load/udp-native.ts): compiles, loads the
 // trivial responder for connect and announce, counts like the node:dgram generator (error replies,
 // handshakes, timeouts, once-only lists), sends the very request bodies the node generator sends, and
 // speaks IPv6. Seconds-long loads on loopback only. Skipped when no C compiler is found.
