@@ -130,8 +130,14 @@ export class RecentInputs {
     if (this.items.length > this.keep) this.items.shift();
   }
 
-  /** As one example per input, newest last. */
-  examples(detail: string): Example[] {
-    return this.items.map((i) => ({ where: i.where, index: i.index, tags: i.tags, detail, input: i.bytes }));
+  /** One example holding the last inputs (each case's writes joined), oldest first. */
+  example(detail: string): Example {
+    const first = this.items[0];
+    const last = this.items[this.items.length - 1];
+    return {
+      where: last?.where ?? '', index: last?.index ?? -1,
+      tags: first === undefined ? 'no input sent' : `the last ${this.items.length} inputs: ${this.items.map((i) => `${i.where}#${i.index}`).join(' ')}`,
+      detail, input: this.items.map((i) => Buffer.concat(i.bytes)),
+    };
   }
 }

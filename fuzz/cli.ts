@@ -12,7 +12,7 @@ const USAGE = `Usage: npm run fuzz -- [options]
   --seed N            PRNG seed (u32); the same seed generates the same inputs (default: random, printed)
   --udp-count N       UDP datagrams per config (default 1000000)
   --http-count N      HTTP requests per config (default 200000)
-  --max-seconds S     wall-clock bound for the whole run, shared by the configs (default 1800)
+  --max-seconds S     wall-clock bound for the whole run, shared by the configs (default 3600)
   --configs a,b       configs to run (default: ${CONFIGS.map((c) => c.name).join(',')})
   --strict-http10     HTTP/1.0 and Host-less requests left unanswered are violations
   --rss-bound-mb N    RSS growth over the post-start value that fails a run (default 200)
@@ -32,7 +32,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = {
-    seed: randomBytes(4).readUInt32BE(0), udpCount: 1_000_000, httpCount: 200_000, maxSeconds: 1800,
+    seed: randomBytes(4).readUInt32BE(0), udpCount: 1_000_000, httpCount: 200_000, maxSeconds: 3600,
     configs: CONFIGS.map((c) => c.name), strictHttp10: false, rssBoundMb: 200, report: null,
   };
   const num = (flag: string, v: string | undefined): number => {
@@ -84,6 +84,7 @@ function describe(r: ConfigResult): string {
     lines.push(`  responses ${h.responses} by status {${fmt(h.byStatus)}}; announces served ${h.announcesServed}, scrapes served ${h.scrapesServed}`);
     lines.push(`  failure reasons {${fmt(h.failureReasons)}}`);
   }
+  if (r.firstJwtMs !== undefined) lines.push(`jwt: the first announce with a valid token was answered in ${r.firstJwtMs} ms (before fuzzing)`);
   if (r.monitor !== null) {
     const m = r.monitor;
     lines.push(`rss: start ${mb(m.startKiB)}, max ${mb(m.maxKiB)} (+${mb(m.maxKiB - m.startKiB)}), final ${mb(m.finalKiB)} (${m.samples} samples); /check: ${m.checks} asked, ${m.checkFailures} failed, slowest ${m.checkMaxMs} ms`);
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     writeFileSync(args.report, JSON.stringify({
       seed: args.seed, args, ipv6,
       configs: results.map((r) => ({
-        name: r.name, runtimeMs: r.runtimeMs, udp: r.udp, http: r.http, monitor: r.monitor, trackerStats: r.trackerStats, exit: r.exit,
+        name: r.name, runtimeMs: r.runtimeMs, firstJwtMs: r.firstJwtMs, udp: r.udp, http: r.http, monitor: r.monitor, trackerStats: r.trackerStats, exit: r.exit,
         violations: talliesJson(r.findings.violations), reported: talliesJson(r.findings.categories),
       })),
     }, null, 2));

@@ -217,7 +217,7 @@ class Semaphore {
 export async function runHttpFuzzer(o: HttpRunOptions): Promise<HttpRunStats> {
   const waitMs = o.answerWaitMs ?? 2_000;
   const rng = new Prng(o.seed, o.where);
-  const gen = new HttpGenerator(rng, o.expect.tokens, o.port);
+  const gen = new HttpGenerator(rng, o.expect.tokens);
   const stats: HttpRunStats = {
     requests: 0, keepAliveRequests: 0, rawCases: 0, responses: 0, byStatus: {}, failureReasons: {}, announcesServed: 0, scrapesServed: 0,
     elapsedMs: 0, requestsPerSec: 0, stoppedBy: 'count',

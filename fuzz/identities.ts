@@ -2,7 +2,9 @@
 // peers), peer IDs from whitelisted and unknown clients, spoofed addresses, and for the JWT config a
 // token book: tokens Quay would mint for each pool hash, plus look-alikes that must be refused.
 import { createHash } from 'node:crypto';
-import { makeKey, mintQuay, type TestKey } from '../test/helpers/jwt-fixtures.js';
+import { exportJWK, importJWK, importPKCS8, type KeyLike } from 'jose';
+import { mintQuay, type TestKey } from '../test/helpers/jwt-fixtures.js';
+import { FUZZ_KEY_PEM, OTHER_KEY_PEM } from './test-keys.js';
 
 export const INFO_HASH_POOL: readonly Buffer[] = Array.from({ length: 64 }, (_, i) =>
   createHash('sha1').update(`hayate-fuzz-${i}`).digest());
@@ -41,10 +43,19 @@ function b64url(s: string): string {
   return Buffer.from(s).toString('base64url');
 }
 
-/** Mints a token per pool hash and the look-alikes (RS256 signing, ~1 ms each). */
+/** A fixed key in Quay's JWK shape (kty, n, e, kid; no alg, no use). */
+async function fixedKey(pem: string, kid: string): Promise<TestKey> {
+  const privateKey = await importPKCS8(pem, 'RS256', { extractable: true });
+  const full = await exportJWK(privateKey);
+  const jwk = { kty: full.kty, n: full.n, e: full.e, kid };
+  const publicKey = (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as KeyLike;
+  return { kid, privateKey, publicKey, jwk };
+}
+
+/** Mints a token per pool hash and the look-alikes (RS256 signing, ~1 ms each); the same every run. */
 export async function makeTokenBook(): Promise<TokenBook> {
-  const key = await makeKey('fuzz-key-1');
-  const other = await makeKey('fuzz-key-1'); // same kid, a different key: its signatures must fail
+  const key = await fixedKey(FUZZ_KEY_PEM, 'fuzz-key-1');
+  const other = await fixedKey(OTHER_KEY_PEM, 'fuzz-key-1'); // same kid, a different key: its signatures must fail
   const valid = new Map<string, string>();
   for (const ih of INFO_HASH_POOL) valid.set(ih.toString('hex'), await mintQuay(key, { infohash: ih.toString('hex') }));
   const ih0 = INFO_HASH_POOL[0]!.toString('hex');
