@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { formatTallies, talliesJson, Findings } from './assertions.js';
 import { CONFIGS } from './configs.js';
+import { formatLatency } from './latency.js';
 import { fuzzConfig, type ConfigResult } from './run.js';
 import { canBind } from '../test/helpers/udp-client.js';
 
@@ -77,12 +78,14 @@ function describe(r: ConfigResult): string {
     lines.push(`udp: ${u.sent} datagrams (${u.sentIPv6} from ::1) in ${(u.elapsedMs / 1000).toFixed(1)} s = ${u.datagramsPerSec}/s, stopped by ${u.stoppedBy}`);
     lines.push(`  replies ${u.replies} {${fmt(u.repliesByAction)}}; owed a reply but none within 2 s: ${u.unanswered}; late (> 2 s): ${u.late}; unmatched (left the ring): ${u.unmatched}`);
     lines.push(`  error texts {${fmt(u.errorTexts)}}`);
+    if (u.latency !== null) lines.push(`  reply latency: ${formatLatency(u.latency)}`);
   }
   if (r.http !== null) {
     const h = r.http;
     lines.push(`http: ${h.requests} requests (${h.keepAliveRequests} keep-alive, ${h.rawCases} raw-socket cases) in ${(h.elapsedMs / 1000).toFixed(1)} s = ${h.requestsPerSec}/s, stopped by ${h.stoppedBy}`);
     lines.push(`  responses ${h.responses} by status {${fmt(h.byStatus)}}; announces served ${h.announcesServed}, scrapes served ${h.scrapesServed}`);
     lines.push(`  failure reasons {${fmt(h.failureReasons)}}`);
+    if (h.latency !== null) lines.push(`  keep-alive response latency: ${formatLatency(h.latency)}`);
   }
   if (r.firstJwtMs !== undefined) lines.push(`jwt: the first announce with a valid token was answered in ${r.firstJwtMs} ms (before fuzzing)`);
   if (r.monitor !== null) {

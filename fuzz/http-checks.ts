@@ -6,7 +6,7 @@ import bencode from 'bencode';
 import { bdecodeStrict, type BValue } from '../test/helpers/tracker.js';
 import type { HttpRequestMeta } from './http-generator.js';
 import type { HttpResponse } from './http-response.js';
-import { isWhitelisted } from './identities.js';
+import { isWhitelisted, sameToken } from './identities.js';
 import { decodeQuery } from './query.js';
 import type { TrackerExpectations } from './udp-checks.js';
 
@@ -70,7 +70,10 @@ function checkAnnounce(d: Record<string, unknown>, meta: HttpRequestMeta, e: Tra
   const ihs = q.get('info_hash') ?? [];
   if (e.tokens !== null) {
     const tokens = (q.get('jwt') ?? []).map((v) => v.toString('latin1'));
-    const admitted = ihs.some((ih) => ih.length === 20 && tokens.includes(e.tokens!.valid.get(ih.toString('hex')) ?? '\0'));
+    const admitted = ihs.some((ih) => {
+      const valid = ih.length === 20 ? e.tokens!.valid.get(ih.toString('hex')) : undefined;
+      return valid !== undefined && tokens.some((t) => sameToken(t, valid));
+    });
     if (!admitted) fail('http: announce served without a valid JWT for its info_hash', `jwt values: ${tokens.length}`);
   }
   if (e.whitelist !== null) {

@@ -7,6 +7,7 @@ import type { Example, Findings, RecentInputs } from './assertions.js';
 import { checkHttpResponse } from './http-checks.js';
 import { HttpGenerator, type HttpCase, type HttpRequestMeta } from './http-generator.js';
 import { parseResponse, type HttpResponse } from './http-response.js';
+import { Latency, type LatencySummary } from './latency.js';
 import { Prng } from './prng.js';
 import type { TrackerExpectations } from './udp-checks.js';
 
@@ -42,6 +43,8 @@ export interface HttpRunStats {
   scrapesServed: number;
   elapsedMs: number;
   requestsPerSec: number;
+  /** keep-alive requests: time from write to the whole response */
+  latency: LatencySummary | null;
   stoppedBy: string;
 }
 
@@ -220,7 +223,7 @@ export async function runHttpFuzzer(o: HttpRunOptions): Promise<HttpRunStats> {
   const gen = new HttpGenerator(rng, o.expect.tokens);
   const stats: HttpRunStats = {
     requests: 0, keepAliveRequests: 0, rawCases: 0, responses: 0, byStatus: {}, failureReasons: {}, announcesServed: 0, scrapesServed: 0,
-    elapsedMs: 0, requestsPerSec: 0, stoppedBy: 'count',
+    elapsedMs: 0, requestsPerSec: 0, latency: null, stoppedBy: 'count',
   };
   const idle: KeepAliveConn[] = Array.from({ length: o.keepAliveConnections ?? 16 }, () => new KeepAliveConn(o.port));
   const idleWaiters: ((c: KeepAliveConn) => void)[] = [];
@@ -230,6 +233,7 @@ export async function runHttpFuzzer(o: HttpRunOptions): Promise<HttpRunStats> {
     if (w !== undefined) w(c);
     else idle.push(c);
   };
+  const latency = new Latency();
   const rawSlots = new Semaphore(o.rawConcurrency ?? 384);
   const inFlight = new Set<Promise<void>>();
 
@@ -284,7 +288,9 @@ export async function runHttpFuzzer(o: HttpRunOptions): Promise<HttpRunStats> {
       const meta = c.requests[0]!;
       let out: Outcome;
       try {
+        const t0 = performance.now();
         out = await conn.exchange(c.writes[0]!, meta.method === 'HEAD', waitMs);
+        if (out.kind === 'response') latency.record(performance.now() - t0);
       } catch (err) {
         o.findings.note('http: keep-alive connect failed', example(index, c, String(err)));
         conn.reset();
@@ -385,5 +391,6 @@ export async function runHttpFuzzer(o: HttpRunOptions): Promise<HttpRunStats> {
   for (const conn of idle) conn.reset();
   stats.elapsedMs = Math.round(performance.now() - started);
   stats.requestsPerSec = Math.round(stats.requests / (stats.elapsedMs / 1000));
+  stats.latency = latency.summary();
   return stats;
 }

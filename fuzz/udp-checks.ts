@@ -1,7 +1,7 @@
 // What every UDP reply must be (BEP 15, BEP 41, compat rules), judged against the request it echoes the
 // transaction ID of. The request is read with the harness's own parsers; nothing here knows hayate's
 // code. A failed rule calls `fail(kind, detail)`; the kinds are the report's violation names.
-import { isWhitelisted, type TokenBook } from './identities.js';
+import { isWhitelisted, sameToken, type TokenBook } from './identities.js';
 import { decodeQuery } from './query.js';
 import {
   ACTION_ANNOUNCE, ACTION_CONNECT, ACTION_ERROR, ACTION_SCRAPE, ANNOUNCE_BYTES, PROTOCOL_ID, readOptions,
@@ -59,8 +59,9 @@ function carriesValidToken(req: Buffer, tokens: TokenBook): boolean {
   if (token === undefined) return false;
   const q = url.indexOf(0x3f);
   const decoded = decodeQuery(q < 0 ? url : url.subarray(q + 1));
-  if (decoded?.get('jwt')?.some((v) => v.toString('latin1') === token)) return true;
-  return url.includes(token); // a broken escape elsewhere: be generous
+  if (decoded?.get('jwt')?.some((v) => sameToken(v.toString('latin1'), token))) return true;
+  // a broken escape elsewhere: be generous (the token, up to its last character, anywhere)
+  return url.includes(token.slice(0, -1));
 }
 
 function printableAscii(b: Buffer): boolean {

@@ -5,6 +5,7 @@
 // every reply can be matched; everything else about a datagram is the generator's.
 import { createSocket, type Socket } from 'node:dgram';
 import { hex, type Findings, type RecentInputs } from './assertions.js';
+import { Latency, type LatencySummary } from './latency.js';
 import { Prng } from './prng.js';
 import { checkUdpReply, expectsReply, isConnectRequest, type TrackerExpectations } from './udp-checks.js';
 import { connectRequest } from './udp-packets.js';
@@ -51,6 +52,8 @@ export interface UdpRunStats {
   unanswered: number;
   /** replies that came after replyWaitMs (still checked) */
   late: number;
+  /** time from send to (first) reply */
+  latency: LatencySummary | null;
   /** replies whose request had left the ring (not checked) */
   unmatched: number;
   elapsedMs: number;
@@ -126,9 +129,10 @@ export async function runUdpFuzzer(o: UdpRunOptions): Promise<UdpRunStats> {
   let head = 0;
   let inFlight = 0;
   let wake: (() => void) | null = null;
+  const latency = new Latency();
 
   const stats: UdpRunStats = {
-    sent: 0, sentIPv6: 0, replies: 0, repliesByAction: {}, errorTexts: {}, unanswered: 0, late: 0, unmatched: 0,
+    sent: 0, sentIPv6: 0, replies: 0, repliesByAction: {}, errorTexts: {}, unanswered: 0, late: 0, latency: null, unmatched: 0,
     elapsedMs: 0, datagramsPerSec: 0, stoppedBy: 'count',
   };
 
@@ -169,6 +173,7 @@ export async function runUdpFuzzer(o: UdpRunOptions): Promise<UdpRunStats> {
     }
     if (action === 0 && msg.length === 16 && isConnectRequest(req.bytes)) book.add(req.family, msg.subarray(8, 16), Date.now());
     if (now - slotSentAt[slot]! > replyWaitMs) stats.late++;
+    if (slotAnswers[slot] === 1) latency.record(now - slotSentAt[slot]!);
     if (slotInFlight[slot] === 1) {
       slotInFlight[slot] = 0;
       inFlight--;
@@ -285,5 +290,6 @@ export async function runUdpFuzzer(o: UdpRunOptions): Promise<UdpRunStats> {
   }
   stats.elapsedMs = Math.round(performance.now() - started);
   stats.datagramsPerSec = Math.round(stats.sent / (stats.elapsedMs / 1000));
+  stats.latency = latency.summary();
   return stats;
 }

@@ -6,7 +6,7 @@ import { DEFAULT_EXPECTATIONS } from '../../fuzz/configs.js';
 import { checkHttpResponse } from '../../fuzz/http-checks.js';
 import { HttpGenerator, type HttpRequestMeta } from '../../fuzz/http-generator.js';
 import { parseResponse, type HttpResponse } from '../../fuzz/http-response.js';
-import { INFO_HASH_POOL, PEER_ID_POOL, makeTokenBook } from '../../fuzz/identities.js';
+import { INFO_HASH_POOL, PEER_ID_POOL, makeTokenBook, sameToken } from '../../fuzz/identities.js';
 import { Prng } from '../../fuzz/prng.js';
 import { checkUdpReply, type SentDatagram, type TrackerExpectations } from '../../fuzz/udp-checks.js';
 import { UdpGenerator } from '../../fuzz/udp-generator.js';
@@ -103,6 +103,17 @@ function httpFailures(meta: Partial<HttpRequestMeta>, raw: string): string[] {
 }
 
 const ok = (body: string): string => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+test('fuzz checks: a token respelled in its unused base64url bits is the same token; a changed signature is not', async () => {
+  const tokens = await makeTokenBook();
+  const tok = tokens.valid.get(IH.toString('hex'))!;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const v = alphabet.indexOf(tok.at(-1)!);
+  // a 256-byte signature is 342 characters: the last one carries 2 bits, its low 4 bits are padding
+  assert.ok(sameToken(tok.slice(0, -1) + alphabet[(v & 0x30) | ((v + 1) & 0x0f)], tok));
+  assert.ok(!sameToken(tok.slice(0, -1) + alphabet[(v + 16) & 63], tok));
+  assert.ok(!sameToken(tok.replace('.', '.x'), tok));
+});
 
 describe('fuzz checks: HTTP responses', () => {
   test('a well-formed announce and a failure pass (the control cases)', () => {
