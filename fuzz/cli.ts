@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   }
   const n = total.violationCount;
   if (n > 0) {
-    console.log(`\nFAIL: ${n} violations (seed ${args.seed}). Same inputs again: npm run fuzz -- --seed ${args.seed} --udp-count ${args.udpCount} --http-count ${args.httpCount} --configs ${args.configs.join(',')}`);
+    console.log(`\nFAIL: ${n} violations (seed ${args.seed}). Same inputs again: npm run fuzz -- --seed ${args.seed} --udp-count ${args.udpCount} --http-count ${args.httpCount} --configs ${args.configs.join(',')}${args.strictHttp10 ? ' --strict-http10' : ''}`);
     console.log(formatTallies('violations (all configs)', total.violations));
     process.exit(1);
   }
