@@ -28,10 +28,11 @@ import type { SwarmSettings } from '../../src/swarm/settings.js';
 import { othersCpuSec, othersSnapshot } from '../env/other-processes.js';
 import { CpuMeter } from '../env/process-cpu.js';
 import { BatchKind, batchBytes, BATCH_HEADER_BYTES, CHANGE_BYTES, changeOffset, readBatchHeader, writeBatchHeader } from './change-codec.js';
+import { TickPublisher } from './tick-publisher.js';
 import { startRedisServer, usedMemory, type RedisServer } from './redis-server-process.js';
 import { BINARY_REPLIES, fieldValue } from './stream-reply.js';
 import { groupKey, infoHashOf, makePeerPool, type PeerPool } from './synthetic-peers.js';
-import type { TailerResult } from './stream-tailer.js';
+import type { LagFigures as TailerResult } from './lag-recorder.js';
 
 const newClient = (port: number) => createClient({ socket: { host: '127.0.0.1', port } });
 type Client = ReturnType<typeof newClient>;
@@ -170,50 +171,10 @@ async function replicationLag(c: Client, server: RedisServer, pool: PeerPool, ru
   const redisCpu = new CpuMeter(server.pid);
   const others0 = othersSnapshot(new Set([process.pid]));
 
-  const wall = (): number => performance.timeOrigin + performance.now();
-  const t0 = performance.now();
-  let sent = 0;
-  let cursor = 0;
-  let entries = 0;
-  let pendingEntries = 0;
-  let dropped = 0;
-  const seqs = new Array<number>(GROUPS).fill(0);
-  const perGroup = new Array<number>(GROUPS).fill(0);
-  let lastTickWall = wall();
-  for (let tick = 1; ; tick++) {
-    const target = t0 + tick * run.tickMs;
-    const wait = target - performance.now();
-    if (wait > 0) await sleep(wait);
-    const elapsed = performance.now() - t0;
-    if (elapsed > run.durationMs) break;
-    const nowWall = wall();
-    const due = Math.floor((run.rateHz * Math.min(elapsed, run.durationMs)) / 1000) - sent;
-    if (due <= 0) continue;
-    // Changes that arrived since the last tick, bucketed per group (two passes: count, then copy).
-    perGroup.fill(0);
-    for (let i = 0; i < due; i++) perGroup[pool.groupOfMixed[(cursor + i) % pool.count]!]!++;
-    const blobs = perGroup.map((n) => (n > 0 ? Buffer.allocUnsafe(batchBytes(n)) : null));
-    const fill = new Array<number>(GROUPS).fill(0);
-    for (let i = 0; i < due; i++) {
-      const idx = (cursor + i) % pool.count;
-      const g = pool.groupOfMixed[idx]!;
-      pool.mixed.copy(blobs[g]!, changeOffset(fill[g]!++), idx * CHANGE_BYTES, (idx + 1) * CHANGE_BYTES);
-    }
-    cursor = (cursor + due) % pool.count;
-    sent += due;
-    const firstMs = Math.floor(lastTickWall);
-    lastTickWall = nowWall;
-    for (let g = 0; g < GROUPS; g++) {
-      const blob = blobs[g];
-      if (blob === null || blob === undefined) continue;
-      if (pendingEntries > 10_000) { dropped += perGroup[g]!; continue; } // the outbox bound
-      writeBatchHeader(blob, BatchKind.Live, perGroup[g]!, seqs[g]!++, INSTANCE, firstMs, Math.floor(nowWall));
-      pendingEntries++;
-      entries++;
-      void c.sendCommand(xaddArgs(g, blob, Math.floor(nowWall), PEER_LIFETIME_MS)).finally(() => { pendingEntries--; });
-    }
-  }
-  const sec = (performance.now() - t0) / 1000;
+  const publisher = new TickPublisher(pool, GROUPS, INSTANCE, (g, blob, nowMs) => c.sendCommand(xaddArgs(g, blob, nowMs, PEER_LIFETIME_MS)));
+  const sec = await publisher.run(run.rateHz, run.tickMs, run.durationMs);
+  const sent = publisher.published + publisher.dropped;
+  const { dropped, entries } = publisher;
   for (const ch of children) ch.send({ stop: true, expected: sent - dropped });
   const tailerResults = await Promise.all(resultsOf);
   const n = nodeCpu.read();
