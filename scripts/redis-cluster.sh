@@ -41,8 +41,12 @@ start() {
   done
   echo "${PORTS[*]}" > "$dir/ports"
   for p in "${PORTS[@]}"; do
-    for _ in $(seq 100); do redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-    redis-cli -p "$p" ping 2>/dev/null | grep -q PONG || { stop "$dir"; die "master on $p did not start (see $dir/redis-$p.log)"; }
+    for _ in $(seq 200); do redis-cli -p "$p" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+    if ! redis-cli -p "$p" ping 2>/dev/null | grep -q PONG; then
+      echo "redis-cluster.sh: master on $p did not answer PING within 10 s; its log:" >&2
+      tail -20 "$dir/redis-$p.log" >&2 || true
+      stop "$dir"; die "master on $p did not start"
+    fi
   done
   local nodes=()
   for p in "${PORTS[@]}"; do nodes+=("127.0.0.1:$p"); done

@@ -37,7 +37,7 @@ import type { LagFigures as TailerResult } from './lag-recorder.js';
 const newClient = (port: number) => createClient({ socket: { host: '127.0.0.1', port } });
 type Client = ReturnType<typeof newClient>;
 
-const MAX_RUN_MS = 15 * 60_000;
+const MAX_RUN_MS = 30 * 60_000;
 const GROUPS = 16;
 const PEERS = 1_000_000;
 const SWARMS = 10_000;
@@ -263,7 +263,7 @@ function makeEngine(): SwarmEngine {
   return new SwarmEngine(settings, Array.from({ length: settings.torrentMapShards }, () => Shard.allocate(settings.maxPeersPerShard)));
 }
 
-async function partCD(c: Client, pool: PeerPool): Promise<void> {
+async function partCD(c: Client, server: RedisServer, pool: PeerPool): Promise<void> {
   const streamRows: Record<string, unknown>[] = [];
   for (const batch of [10, 100, 500, 2000]) {
     const mems: number[] = [];
@@ -285,6 +285,8 @@ async function partCD(c: Client, pool: PeerPool): Promise<void> {
         // d: join by XRANGE pages of ~640 KB, decode only; then again applying into the real tables.
         const pageEntries = Math.max(1, Math.floor(10_000 / batch));
         let sum = 0;
+        const others0 = othersSnapshot(new Set([process.pid]));
+        const redisCpu = new CpuMeter(server.pid);
         const cpu = new CpuMeter(process.pid);
         const j0 = performance.now();
         const read = await joinRead(c, pageEntries, (blob) => {
@@ -293,12 +295,14 @@ async function partCD(c: Client, pool: PeerPool): Promise<void> {
         });
         const decodeMs = performance.now() - j0;
         const decodeCpu = cpu.read();
+        const decodeRedisCpu = redisCpu.read();
         if (read.changes !== PEERS) throw new Error(`join read ${read.changes} changes, expected ${PEERS}`);
         const engine = makeEngine();
         const rec = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
         rec.writeUInt32LE(0, OFF_NUM_WANT);
         rec[OFF_REPLY_KIND] = ReplyKind.HttpCompact;
         const cpu2 = new CpuMeter(process.pid);
+        const redisCpu2 = new CpuMeter(server.pid);
         const j1 = performance.now();
         const nowMs = Date.now();
         await joinRead(c, pageEntries, (blob) => {
@@ -310,15 +314,19 @@ async function partCD(c: Client, pool: PeerPool): Promise<void> {
         });
         const applyMs = performance.now() - j1;
         const applyCpu = cpu2.read();
+        const applyRedisCpu = redisCpu2.read();
+        const othersSec = othersCpu(others0);
         let peersInTables = 0;
         for (const s of engine.shards) peersInTables += s?.counters[peerCounter(0, PeerCounter.PeersCurrent)] ?? 0;
         if (peersInTables !== PEERS) throw new Error(`tables hold ${peersInTables} peers after the join, expected ${PEERS}`);
         joins.push({
           pageEntries, pages: read.pages, decodeMs: Math.round(decodeMs), decodeCpuSec: decodeCpu?.cpuSec ?? NaN,
           applyToSwarmEngineMs: Math.round(applyMs), applyCpuSec: applyCpu?.cpuSec ?? NaN, checksum: sum,
+          decodeRedisCpuSec: decodeRedisCpu?.cpuSec ?? NaN, applyRedisCpuSec: applyRedisCpu?.cpuSec ?? NaN, othersCpuSec: othersSec,
         });
         console.log(`d: join of ${PEERS} peers in batches of ${batch}: XRANGE COUNT ${pageEntries} (${read.pages} pages) + decode ${Math.round(decodeMs)} ms ` +
-          `(node CPU ${decodeCpu?.cpuSec} s); XRANGE + apply into SwarmEngine ${Math.round(applyMs)} ms (node CPU ${applyCpu?.cpuSec} s), tables hold ${peersInTables} peers`);
+          `(node CPU ${decodeCpu?.cpuSec} s, redis CPU ${decodeRedisCpu?.cpuSec} s); XRANGE + apply into SwarmEngine ${Math.round(applyMs)} ms ` +
+          `(node CPU ${applyCpu?.cpuSec} s, redis CPU ${applyRedisCpu?.cpuSec} s), tables hold ${peersInTables} peers; other processes ${othersSec} CPU s meanwhile`);
       }
     }
     const joinMed = joins.length === 0 ? undefined : {
@@ -327,6 +335,8 @@ async function partCD(c: Client, pool: PeerPool): Promise<void> {
       decodeCpuSec: median(joins.map((j) => j.decodeCpuSec!)),
       applyToSwarmEngineMs: median(joins.map((j) => j.applyToSwarmEngineMs!)), applyMsAll: joins.map((j) => j.applyToSwarmEngineMs!),
       applyCpuSec: median(joins.map((j) => j.applyCpuSec!)),
+      decodeRedisCpuSec: median(joins.map((j) => j.decodeRedisCpuSec!)), applyRedisCpuSec: median(joins.map((j) => j.applyRedisCpuSec!)),
+      othersCpuSecAll: joins.map((j) => j.othersCpuSec!),
     };
     const row = { batch, bytesPerPeer: r1(median(mems)), bytesPerPeerAll: mems.map(r1), entries: entriesTotal, publishSec: r3(loadSec), join: joinMed };
     streamRows.push(row);
@@ -339,12 +349,13 @@ async function partCD(c: Client, pool: PeerPool): Promise<void> {
 
 /** The layouts a hashes-with-TTL design would use (Redis 7.0 has no per-field TTL). */
 async function otherLayouts(c: Client): Promise<Record<string, unknown>[]> {
-  const layouts: { name: string; swarms: number; zset: boolean; perPeerKeys: boolean }[] = [
+  const layouts: { name: string; swarms: number; zset: boolean; perPeerKeys: boolean; peers?: number }[] = [
     { name: 'hash per swarm, 10k swarms x 100 peers (listpack)', swarms: 10_000, zset: false, perPeerKeys: false },
     { name: 'hash per swarm, 1k swarms x 1000 peers (hashtable)', swarms: 1_000, zset: false, perPeerKeys: false },
     { name: 'hash + sorted set (last seen) per swarm, 10k x 100', swarms: 10_000, zset: true, perPeerKeys: false },
     { name: 'hash + sorted set (last seen) per swarm, 1k x 1000', swarms: 1_000, zset: true, perPeerKeys: false },
-    { name: 'key per peer with PX TTL, 1M keys', swarms: 10_000, zset: false, perPeerKeys: true },
+    // 250k keys only (one SET each is slow to send); bytes per peer do not depend on the count.
+    { name: 'key per peer with PX TTL (250k keys)', swarms: 2_500, zset: false, perPeerKeys: true, peers: 250_000 },
   ];
   const out: Record<string, unknown>[] = [];
   for (const l of layouts) {
@@ -353,7 +364,8 @@ async function otherLayouts(c: Client): Promise<Record<string, unknown>[]> {
       await c.sendCommand(['FLUSHALL']);
       await sleep(200);
       const before = await used(c);
-      const per = PEERS / l.swarms;
+      const peers = l.peers ?? PEERS;
+      const per = peers / l.swarms;
       const value = Buffer.alloc(8);
       let pending: Promise<unknown>[] = [];
       const now = Date.now();
@@ -388,7 +400,7 @@ async function otherLayouts(c: Client): Promise<Record<string, unknown>[]> {
       }
       await Promise.all(pending);
       const after = await used(c);
-      mems.push((after - before) / PEERS);
+      mems.push((after - before) / peers);
     }
     const row = { layout: l.name, bytesPerPeer: r1(median(mems)), bytesPerPeerAll: mems.map(r1) };
     out.push(row);
@@ -470,10 +482,12 @@ async function main(): Promise<void> {
   try {
     const pool = makePeerPool(PEERS, SWARMS, GROUPS);
     results.redisVersion = /redis_version:(\S+)/.exec(await c.sendCommand<string>(['INFO', 'server']))?.[1];
-    if (PARTS.has('a')) await partA(c, server, pool);
-    if (PARTS.has('b')) await partB(c, server, pool);
-    if (PARTS.has('c') || PARTS.has('d')) await partCD(c, pool);
-    if (PARTS.has('e')) await partE(c, pool);
+    // Results are written after each part, so a run cut short still leaves what it measured.
+    const save = (): void => { if (OUT !== '') writeFileSync(OUT, JSON.stringify(results, null, 2) + '\n'); };
+    if (PARTS.has('a')) { await partA(c, server, pool); save(); }
+    if (PARTS.has('b')) { await partB(c, server, pool); save(); }
+    if (PARTS.has('c') || PARTS.has('d')) { await partCD(c, server, pool); save(); }
+    if (PARTS.has('e')) { await partE(c, pool); save(); }
   } finally {
     c.destroy();
     await server.stop();
