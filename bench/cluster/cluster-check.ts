@@ -4,7 +4,7 @@
 // to other commands, and the cost of tailing G group streams with G blocking connections vs polling.
 //
 //   npx tsc -p tsconfig.json && npx tsc -p tsconfig.test.json
-//   node build/bench/cluster/cluster-check.js [--repeats 2] [--out FILE.json]
+//   node build/bench/cluster/cluster-check.js [--repeats 2] [--rows 0,5] [--out FILE.json]
 //
 // Bounded: every load runs a fixed time; the whole run stops itself after MAX_RUN_MS.
 import { execFileSync, fork } from 'node:child_process';
@@ -127,13 +127,19 @@ async function main(): Promise<void> {
 
     // 4. Tailing strategies under load: publisher (this process, through createCluster) at 20k changes/s
     //    in 10 ms ticks; one forked tailer; idle cost measured first (5 s with no traffic).
-    const strategies: { mode: 'block' | 'poll'; pollMs: number; groups: number }[] = [
-      { mode: 'block', pollMs: 0, groups: 16 },
-      { mode: 'poll', pollMs: 10, groups: 16 },
-      { mode: 'poll', pollMs: 50, groups: 16 },
-      { mode: 'block', pollMs: 0, groups: 64 },
-      { mode: 'poll', pollMs: 10, groups: 64 },
+    //    In block mode pollMs > 0 is a read gap: after a non-empty reply, wait that long before the next
+    //    XREAD of that group, so one read carries several entries.
+    const allStrategies: { mode: 'block' | 'poll'; pollMs: number; groups: number; tickMs: number }[] = [
+      { mode: 'block', pollMs: 0, groups: 16, tickMs: 10 },
+      { mode: 'poll', pollMs: 10, groups: 16, tickMs: 10 },
+      { mode: 'poll', pollMs: 50, groups: 16, tickMs: 10 },
+      { mode: 'block', pollMs: 0, groups: 64, tickMs: 10 },
+      { mode: 'poll', pollMs: 10, groups: 64, tickMs: 10 },
+      { mode: 'block', pollMs: 0, groups: 16, tickMs: 50 },
+      { mode: 'block', pollMs: 50, groups: 16, tickMs: 10 },
     ];
+    const rowsOpt = opt('rows', '');
+    const strategies = rowsOpt === '' ? allStrategies : rowsOpt.split(',').map((i) => allStrategies[Number(i)]!);
     const pools = new Map<number, ReturnType<typeof makePeerPool>>();
     const rows: Record<string, unknown>[] = [];
     for (const s of strategies) {
@@ -160,7 +166,7 @@ async function main(): Promise<void> {
         const others0 = othersSnapshot(new Set([process.pid, ...lc.pids]));
         const publisher = new TickPublisher(pool, s.groups, INSTANCE, (g, b, nowMs) =>
           cluster.sendCommand(map[g]!.key, false, ['XADD', map[g]!.key, 'MINID', '~', String(nowMs - PEER_LIFETIME_MS), '*', 'd', b]));
-        const sec = await publisher.run(20_000, 10, 10_000);
+        const sec = await publisher.run(20_000, s.tickMs, 10_000);
         child.send({ stop: true, expected: publisher.published });
         const tail = await result;
         const k = publisher.published / 1000;
@@ -176,7 +182,8 @@ async function main(): Promise<void> {
           othersCpuSec: others0 === null || others1 === null ? NaN : Math.round(othersCpuSec(others0, others1) * 10) / 10,
         };
         rows.push(row);
-        console.log(`4: ${s.mode}${s.mode === 'poll' ? ` every ${s.pollMs} ms` : ''}, ${s.groups} groups: published ${row.published} ` +
+        console.log(`4: ${s.mode}${s.mode === 'poll' ? ` every ${s.pollMs} ms` : s.pollMs > 0 ? ` with ${s.pollMs} ms read gap` : ''}, ${s.groups} groups, ` +
+          `${s.tickMs} ms ticks: published ${row.published} ` +
           `(${(row.published / row.entries).toFixed(1)}/entry, dropped ${row.dropped}, errors ${row.errors}), applied ${row.applied}; ` +
           `lag p50 ${row.lagMs.p50} p99 ${row.lagMs.p99} max ${row.lagMs.max} ms; ${row.xreadsPerSec} XREAD/s; CPU ms/1k changes: ` +
           `tailer ${row.tailerCpuMsPer1k}, publisher ${row.publisherCpuMsPer1k}, redis (3 masters) ${row.redisCpuMsPer1k}; ` +

@@ -2,6 +2,8 @@
 // only name streams of one slot, so a tailer of G group streams either keeps G blocking connections
 // (mode `block`: one XREAD BLOCK per group, each on its own connection to the group's master), or polls
 // (mode `poll`: every `pollMs`, one non-blocking XREAD per group, pipelined on one connection per master).
+// In mode `block`, pollMs > 0 is a read gap: after a non-empty reply a group waits that long before its
+// next XREAD, so reads carry several entries (less CPU per change, up to pollMs more lag).
 // Arguments: <block|poll> <pollMs> <instanceIdHex> <groups JSON: [{key, port}]>. Protocol with the
 // parent as stream-tailer.js: {ready} up, {stop, expected} down, {result} up.
 import { createClient } from 'redis';
@@ -45,7 +47,9 @@ if (mode === 'block') {
   await Promise.all(groups.map(async (grp, g) => {
     while (running()) {
       xreads++;
-      take(g, await clients[g]!.sendCommand(['XREAD', 'COUNT', '1000', 'BLOCK', '1000', 'STREAMS', grp.key, ids[g]!], BINARY_REPLIES));
+      const reply = await clients[g]!.sendCommand(['XREAD', 'COUNT', '1000', 'BLOCK', '1000', 'STREAMS', grp.key, ids[g]!], BINARY_REPLIES);
+      take(g, reply);
+      if (pollMs > 0 && reply !== null) await new Promise((r) => setTimeout(r, pollMs)); // the read gap
     }
   }));
 } else if (mode === 'poll') {

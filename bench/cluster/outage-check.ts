@@ -7,6 +7,9 @@
 //
 //   node build/bench/cluster/outage-check.js
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { BatchKind, batchBytes, writeBatchHeader } from './change-codec.js';
 import { startRedisServer } from './redis-server-process.js';
@@ -24,8 +27,9 @@ const batch = (): Buffer => {
 };
 
 setTimeout(() => { console.error('outage-check: over 60 s, giving up'); process.exit(2); }, 60_000).unref();
-const first = await startRedisServer();
-const { port, dir } = first;
+const dir = mkdtempSync(join(tmpdir(), 'hayate-redis-outage-'));
+const first = await startRedisServer([], undefined, dir);
+const { port } = first;
 const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: 50 }, disableOfflineQueue: true });
 let errorEvents = 0;
 client.on('error', () => { errorEvents++; });
@@ -67,3 +71,4 @@ console.log(`restarted empty: client ready again ${reconnectMs.toFixed(0)} ms af
   `(loss ${epochAfter === null ? 'detected' : 'NOT detected'}); XREAD from the pre-crash id ${lastId.toString()} sees ${seen} new entr${seen === 1 ? 'y' : 'ies'}`);
 client.destroy();
 await second.stop();
+rmSync(dir, { recursive: true, force: true });
