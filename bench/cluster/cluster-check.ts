@@ -150,8 +150,8 @@ async function main(): Promise<void> {
         for (const m of cluster.masters) await (await cluster.nodeClient(m)).sendCommand(['FLUSHALL']);
         const child = fork(fileURLToPath(new URL('./cluster-tailer.js', import.meta.url)),
           [s.mode, String(s.pollMs), randomBytes(8).toString('hex'), JSON.stringify(map)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-        const result = new Promise<LagFigures & { xreads: number }>((resolve, reject) => {
-          child.on('message', (m: { result?: LagFigures & { xreads: number } }) => { if (m.result !== undefined) resolve(m.result); });
+        const result = new Promise<LagFigures & { xreads: number; cpuSec: number }>((resolve, reject) => {
+          child.on('message', (m: { result?: LagFigures & { xreads: number; cpuSec: number } }) => { if (m.result !== undefined) resolve(m.result); });
           child.once('exit', (code) => reject(new Error(`cluster tailer exited with ${code} before reporting`)));
         });
         await new Promise<void>((resolve) => child.on('message', (m: { ready?: boolean }) => { if (m.ready === true) resolve(); }));
@@ -160,7 +160,6 @@ async function main(): Promise<void> {
         await sleep(5000);
         const idleTailerCpu = idleTailer.read()?.cpuSec ?? NaN;
         const idleRedisCpu = idleRedis.reduce((sum, m) => sum + (m.read()?.cpuSec ?? NaN), 0);
-        const tailerCpu = new CpuMeter(child.pid ?? null);
         const pubCpu = new CpuMeter(process.pid);
         const redisCpu = lc.pids.map((p) => new CpuMeter(p));
         const others0 = othersSnapshot(new Set([process.pid, ...lc.pids]));
@@ -175,7 +174,8 @@ async function main(): Promise<void> {
           ...s, rep, seconds: r3(sec), published: publisher.published, dropped: publisher.dropped, errors: publisher.errors,
           entries: publisher.entries, applied: tail.changes, lagMs: tail.lagMs, redisIdLagMs: tail.redisIdLagMs,
           xreadsPerSec: Math.round(tail.xreads / sec),
-          tailerCpuMsPer1k: r3(((tailerCpu.read()?.cpuSec ?? NaN) * 1000) / k),
+          // The tailer reports its CPU since ready (it may be gone before /proc can be read); less the idle part.
+          tailerCpuMsPer1k: r3(((tail.cpuSec - idleTailerCpu) * 1000) / k),
           publisherCpuMsPer1k: r3(((pubCpu.read()?.cpuSec ?? NaN) * 1000) / k),
           redisCpuMsPer1k: r3((redisCpu.reduce((sum, m) => sum + (m.read()?.cpuSec ?? NaN), 0) * 1000) / k),
           idleTailerCpuMsPerSec: r3((idleTailerCpu * 1000) / 5), idleRedisCpuMsPerSec: r3((idleRedisCpu * 1000) / 5),

@@ -16,6 +16,8 @@ const groups = JSON.parse(groupsJson ?? '[]') as { key: string; port: number }[]
 const recorder = new LagRecorder(Buffer.from(idHex ?? '', 'hex'));
 const ids: (string | Buffer)[] = groups.map(() => '0');
 let xreads = 0;
+let cpuAtReady = process.cpuUsage();
+const ready = (): void => { cpuAtReady = process.cpuUsage(); process.send?.({ ready: true }); };
 
 let expected = Infinity;
 let deadline = Infinity;
@@ -43,7 +45,7 @@ function take(g: number, reply: unknown): void {
 const clients: Client[] = [];
 if (mode === 'block') {
   for (const g of groups) clients.push(await connect(g.port));
-  process.send?.({ ready: true });
+  ready();
   await Promise.all(groups.map(async (grp, g) => {
     while (running()) {
       xreads++;
@@ -56,7 +58,7 @@ if (mode === 'block') {
   const byPort = new Map<number, Client>();
   for (const g of groups) if (!byPort.has(g.port)) byPort.set(g.port, await connect(g.port));
   clients.push(...byPort.values());
-  process.send?.({ ready: true });
+  ready();
   const t0 = performance.now();
   for (let round = 1; running(); round++) {
     const replies = await Promise.all(groups.map((grp, g) => {
@@ -71,4 +73,5 @@ if (mode === 'block') {
   throw new Error(`cluster tailer mode must be block or poll, got ${mode}`);
 }
 
-process.send?.({ result: { ...recorder.figures(), xreads } }, () => { for (const c of clients) c.destroy(); process.exit(0); });
+const cpu = process.cpuUsage(cpuAtReady);
+process.send?.({ result: { ...recorder.figures(), xreads, cpuSec: (cpu.user + cpu.system) / 1e6 } }, () => { for (const c of clients) c.destroy(); process.exit(0); });

@@ -25,14 +25,17 @@ import { peerCounter, PeerCounter } from '../../src/swarm/counters.js';
 import { Shard } from '../../src/swarm/shard.js';
 import { SwarmEngine } from '../../src/swarm/swarm-engine.js';
 import type { SwarmSettings } from '../../src/swarm/settings.js';
-import { othersCpuSec, othersSnapshot } from '../env/other-processes.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { othersCpuSec, othersSnapshot, stealSec } from '../env/other-processes.js';
 import { CpuMeter } from '../env/process-cpu.js';
 import { BatchKind, batchBytes, BATCH_HEADER_BYTES, CHANGE_BYTES, changeOffset, readBatchHeader, writeBatchHeader } from './change-codec.js';
 import { TickPublisher } from './tick-publisher.js';
 import { startRedisServer, usedMemory, type RedisServer } from './redis-server-process.js';
 import { BINARY_REPLIES, fieldValue } from './stream-reply.js';
 import { groupKey, infoHashOf, makePeerPool, type PeerPool } from './synthetic-peers.js';
-import type { LagFigures as TailerResult } from './lag-recorder.js';
+import type { LagFigures } from './lag-recorder.js';
+
+type TailerResult = LagFigures & { cpuSec: number };
 
 const newClient = (port: number) => createClient({ socket: { host: '127.0.0.1', port } });
 type Client = ReturnType<typeof newClient>;
@@ -166,25 +169,30 @@ async function replicationLag(c: Client, server: RedisServer, pool: PeerPool, ru
     ch.once('exit', (code) => reject(new Error(`tailer exited with ${code} before reporting`)));
   }));
   await Promise.all(children.map((ch) => new Promise<void>((resolve) => ch.on('message', (m: { ready?: boolean }) => { if (m.ready === true) resolve(); }))));
-  const tailerCpu = children.map((ch) => new CpuMeter(ch.pid ?? null));
   const nodeCpu = new CpuMeter(process.pid);
   const redisCpu = new CpuMeter(server.pid);
   const others0 = othersSnapshot(new Set([process.pid]));
+  const steal0 = stealSec();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
 
   const publisher = new TickPublisher(pool, GROUPS, INSTANCE, (g, blob, nowMs) => c.sendCommand(xaddArgs(g, blob, nowMs, PEER_LIFETIME_MS)));
   const sec = await publisher.run(run.rateHz, run.tickMs, run.durationMs);
   const sent = publisher.published + publisher.dropped;
   const { dropped, entries } = publisher;
   for (const ch of children) ch.send({ stop: true, expected: sent - dropped });
+  loopDelay.disable();
+  const steal1 = stealSec();
   const tailerResults = await Promise.all(resultsOf);
   const n = nodeCpu.read();
   const r = redisCpu.read();
-  const tc = tailerCpu.map((m) => m.read());
   const k = sent / 1000;
   return {
     ...run, seconds: r3(sec), published: sent, dropped, entries, changesPerEntry: r1(sent / entries),
     publisherCpuMsPer1k: r3(((n?.cpuSec ?? NaN) * 1000) / k), redisCpuMsPer1k: r3(((r?.cpuSec ?? NaN) * 1000) / k),
-    tailerCpuMsPer1k: tc.map((u) => r3(((u?.cpuSec ?? NaN) * 1000) / k)),
+    tailerCpuMsPer1k: tailerResults.map((t) => r3((t.cpuSec * 1000) / k)),
+    publisherLoopDelayMs: { p50: r1(loopDelay.percentile(50) / 1e6), p99: r1(loopDelay.percentile(99) / 1e6), max: r1(loopDelay.max / 1e6) },
+    stealSec: steal0 === null || steal1 === null ? NaN : r3(steal1 - steal0),
     othersCpuSec: othersCpu(others0), tailers: tailerResults,
   };
 }
@@ -207,7 +215,8 @@ async function partB(c: Client, server: RedisServer, pool: PeerPool): Promise<vo
         `(${String(res.changesPerEntry)}/entry), dropped ${String(res.dropped)}; lag ms ` +
         ts.map((t) => `[applied ${t.changes}: p50 ${t.lagMs.p50} p90 ${t.lagMs.p90} p99 ${t.lagMs.p99} p99.9 ${t.lagMs.p999} max ${t.lagMs.max}; redis-id lag p50 ${t.redisIdLagMs.p50} p99 ${t.redisIdLagMs.p99}]`).join(' ') +
         `; CPU ms/1k changes: publisher ${String(res.publisherCpuMsPer1k)}, redis ${String(res.redisCpuMsPer1k)}, tailers ${(res.tailerCpuMsPer1k as number[]).join(' ')}` +
-        `; other processes ${String(res.othersCpuSec)} CPU s in ${String(res.seconds)} s`);
+        `; other processes ${String(res.othersCpuSec)} CPU s in ${String(res.seconds)} s, steal ${String(res.stealSec)} s` +
+        `; publisher event-loop delay ms ${JSON.stringify(res.publisherLoopDelayMs)}`);
     }
     out.push({ run, repeats: reps });
   }

@@ -30,6 +30,7 @@ const client = createClient({ socket: { host: '127.0.0.1', port } });
 client.on('error', (e: Error) => process.stderr.write(`tailer: ${e.message}\n`));
 await client.connect();
 process.send?.({ ready: true });
+const cpuAtReady = process.cpuUsage();
 
 while (recorder.changes < expected && Date.now() < deadline) {
   const reply = await client.sendCommand(['XREAD', 'COUNT', '1000', 'BLOCK', String(blockMs), 'STREAMS', ...keys, ...ids], BINARY_REPLIES);
@@ -41,4 +42,5 @@ while (recorder.changes < expected && Date.now() < deadline) {
   if (readGapMs > 0 && reply !== null) await new Promise((r) => setTimeout(r, readGapMs));
 }
 
-process.send?.({ result: recorder.figures() }, () => { client.destroy(); process.exit(0); });
+const cpu = process.cpuUsage(cpuAtReady);
+process.send?.({ result: { ...recorder.figures(), cpuSec: (cpu.user + cpu.system) / 1e6 } }, () => { client.destroy(); process.exit(0); });
