@@ -96,15 +96,15 @@ export class Tracker implements SwarmControl {
     const t = new Tracker(config, log, options);
     try {
       if (t.settings.torrentMapShards !== config.torrentMapShards) {
-        log.info(`torrentMapShards raised from ${config.torrentMapShards} to ${t.settings.torrentMapShards}: one per shard owner at least`);
+        log.at(1, `torrentMapShards raised from ${config.torrentMapShards} to ${t.settings.torrentMapShards}: one per shard owner at least`);
       }
-      await t.pool?.ready();
       t.cluster?.start(); // loads the swarms in the background; /check says `syncing` meanwhile
       if (t.jwt !== null) {
         startCoarseClock();
         await t.jwt.start(); // first JWK set fetch attempted (announces fail closed until one succeeds)
       }
-      const ports = await t.io.start();
+      // The swarm workers and the I/O threads start together (requests queue on the rings meanwhile).
+      const [ports] = await Promise.all([t.io.start(), t.pool?.ready()]);
       t.ports.http = ports.http;
       t.ports.udp = ports.udp;
       await t.listenApi();

@@ -85,7 +85,9 @@ export class AdminApi {
     const url = new URL(req.url ?? '/', 'http://api');
     const method = req.method ?? 'GET';
     const path = url.pathname;
-    if (method === 'OPTIONS') return { status: 200, body: '', headers: { Allow: 'GET, HEAD, PUT, DELETE, OPTIONS' } };
+    // HAProxy's default `option httpchk` probes with `OPTIONS / HTTP/1.0`: answer it with /check's
+    // verdict, so even a default health check takes an unfit instance out of service.
+    if (method === 'OPTIONS') return { ...this.check(), headers: { Allow: 'GET, HEAD, PUT, DELETE, OPTIONS' } };
     if (path === '/check') return method === 'GET' || method === 'HEAD' ? this.check() : notAllowed('GET, HEAD');
     if (path === '/stats') {
       return method === 'GET' || method === 'HEAD' ? { status: 200, body: this.deps.stats(url.searchParams), json: true } : notAllowed('GET, HEAD');

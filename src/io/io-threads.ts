@@ -4,6 +4,7 @@
 // after closing its sockets (its uncaught-exception handler does that) is restarted; when it owned
 // shards (workers: 0) the other threads first settle their requests to it, and it repairs its tables.
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { VerifyRequest } from '../auth/index.js';
@@ -96,17 +97,17 @@ export class IoThreads {
     if (c.udpListenAddr !== null) {
       const support = reusePortSupport();
       const reusePort = n > 1 && support.ok;
-      this.udp = { ...c.udpListenAddr, reusePort };
+      // Port 0 with SO_REUSEPORT would give every thread a port of its own: pick one for all of them.
+      const port = c.udpListenAddr.port === 0 && reusePort ? await freeUdpPort(bindHost(c.udpListenAddr.host)) : c.udpListenAddr.port;
+      this.udp = { ...c.udpListenAddr, port, reusePort };
       this.udpMode = n === 1 ? 'one socket' : reusePort ? `one SO_REUSEPORT socket per I/O thread (${n})`
         : `one socket, on io-01 only (${support.ok ? '' : support.reason})`;
     }
-    const first = this.spawn(0, false, 0);
-    const ports = await first.listening;
-    if (this.udp !== null && ports.udp !== null) this.udp.port = ports.udp;
-    const rest: Promise<unknown>[] = [];
-    for (let i = 1; i < n; i++) rest.push(this.spawn(i, false, 0).listening);
-    await Promise.all(rest);
-    return ports;
+    const all: Promise<{ http: number | null; udp: number | null }>[] = [];
+    for (let i = 0; i < n; i++) all.push(this.spawn(i, false, 0).listening);
+    const [ports] = await Promise.all(all);
+    if (this.udp !== null && ports!.udp !== null) this.udp.port = ports!.udp;
+    return ports!;
   }
 
   private spawn(index: number, repair: boolean, restartsInARow: number): IoThread {
@@ -249,6 +250,18 @@ export class IoThreads {
     await Promise.all(ended);
     clearTimeout(lingering);
   }
+}
+
+/** A UDP port free a moment ago on `host` (the OS picks it; every I/O thread then binds it). */
+function freeUdpPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    sock.once('error', reject);
+    sock.bind(0, host === '' ? undefined : host, () => {
+      const port = sock.address().port;
+      sock.close(() => resolve(port));
+    });
+  });
 }
 
 /** A TCP port free a moment ago on `host` (the OS picks it; every I/O thread then binds it). */

@@ -13,7 +13,7 @@ function stderrLines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');
 }
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS.filter((l) => !l.cluster)) {
   describe(`cli: dist/main.js (${label})`, () => {
     let tmp: ReturnType<typeof tempDir>;
     before(() => {

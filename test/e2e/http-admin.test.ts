@@ -50,7 +50,7 @@ const delta = (a: Record<string, unknown>, b: Record<string, unknown>, path: str
 const ballasts: Buffer[] = [];
 after(() => { ballasts.length = 0; });
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`admin api: /check and /stats (${label})`, () => {
     let t: TestTracker;
     before(async () => {
@@ -154,7 +154,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`admin api: Memory refresh (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, memStatsIntervalMs: 50 });
+      t = await startTestTracker({ ioThreads, workers, cluster, memStatsIntervalMs: 50 });
     });
     after(() => t.stop());
 
@@ -174,7 +174,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`admin api: includeMemStats=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, includeMemStats: false });
+      t = await startTestTracker({ ioThreads, workers, cluster, includeMemStats: false });
     });
     after(() => t.stop());
 
@@ -260,7 +260,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
 
   describe(`tracker lifecycle (${label})`, () => {
     test('"" disables a listener: no HTTP tracker port, the API still answers', async () => {
-      const t = await startTestTracker({ ioThreads, workers, httpListenAddr: '' });
+      const t = await startTestTracker({ ioThreads, workers, cluster, httpListenAddr: '' });
       try {
         assert.equal(t.tracker.ports.http, null);
         assert.equal((await get(`${t.apiUrl}/check`)).body.toString(), 'STILL-ALIVE');

@@ -22,11 +22,11 @@ function head(complete: number, incomplete: number): string {
 const compact4 = (a: number, b: number, c: number, d: number, port: number): string =>
   String.fromCharCode(a, b, c, d, port >> 8, port & 0xff);
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`http announce: docs/compatibility.md swarm walk (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, announceMs: 1_800_000, minAnnounceMs: 900_000 });
+      t = await startTestTracker({ ioThreads, workers, cluster, announceMs: 1_800_000, minAnnounceMs: 900_000 });
     });
     after(() => t.stop());
 
@@ -167,7 +167,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http announce: IPv6 listener and dual stack (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, httpListenAddr: '[::1]:0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, httpListenAddr: '[::1]:0' });
     });
     after(() => t.stop());
 
@@ -217,7 +217,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http announce: all-interfaces listener ":0" (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, httpListenAddr: ':0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, httpListenAddr: ':0' });
     });
     after(() => t.stop());
 
@@ -237,7 +237,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     describe(`http announce: respectAF=${respectAF} (${label})`, () => {
       let t: TestTracker;
       before(async () => {
-        t = await startTestTracker({ ioThreads, workers, respectAF });
+        t = await startTestTracker({ ioThreads, workers, cluster, respectAF });
       });
       after(() => t.stop());
 
@@ -273,7 +273,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     const ih = infoHash('numwant');
     const leecher = peerId('nw-leecher');
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, defaultNumWant: 3, maxNumWant: 4 });
+      t = await startTestTracker({ ioThreads, workers, cluster, defaultNumWant: 3, maxNumWant: 4 });
       for (let i = 1; i <= 5; i++) {
         await announce(announceUrl(t.httpUrl, announceParams(ih, peerId(`nw-seed${i}`), { ip: `10.0.5.${i}`, port: 5000 + i, left: 0 })));
       }
@@ -323,7 +323,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     };
 
     test('compact: numwant absent or not a number → at most maxNumWant peers, valid bencode', async () => {
-      const t = await startTestTracker({ ioThreads, workers, defaultNumWant: 5, maxNumWant: 3 });
+      const t = await startTestTracker({ ioThreads, workers, cluster, defaultNumWant: 5, maxNumWant: 3 });
       try {
         await seed(t.httpUrl);
         for (const numwant of [undefined, 'abc']) {
@@ -454,7 +454,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http announce: purgeInactiveTorrents=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, purgeInactiveTorrents: false });
+      t = await startTestTracker({ ioThreads, workers, cluster, purgeInactiveTorrents: false });
     });
     after(() => t.stop());
 

@@ -46,7 +46,7 @@ const MALFORMED_QUERIES: [string, string][] = [
   ['percent garbage', '?%00%zz%%%25%2=%&=%'],
 ];
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`http errors: malformed announces (${label})`, () => {
     let t: TestTracker;
     before(async () => {
@@ -108,7 +108,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http errors: paths and scrape (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, maxScrapeInfoHashes: 3 });
+      t = await startTestTracker({ ioThreads, workers, cluster, maxScrapeInfoHashes: 3 });
     });
     after(() => t.stop());
 
@@ -168,7 +168,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http errors: slow clients (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, httpReadTimeoutMs: 500 });
+      t = await startTestTracker({ ioThreads, workers, cluster, httpReadTimeoutMs: 500 });
     });
     after(() => t.stop());
 

@@ -28,11 +28,11 @@ async function scrapeCounts(t: TestTracker, ih: Buffer): Promise<[number, number
   return [e.complete!, e.downloaded!, e.incomplete!];
 }
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`http policy: client whitelist (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
+      t = await startTestTracker({ ioThreads, workers, cluster, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
     });
     after(() => t.stop());
 
@@ -84,7 +84,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http policy: createOnAnnounce=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, createOnAnnounce: false });
+      t = await startTestTracker({ ioThreads, workers, cluster, createOnAnnounce: false });
     });
     after(() => t.stop());
 
@@ -121,7 +121,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http policy: realIPHeader=X-Forwarded-For (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, realIPHeader: 'X-Forwarded-For' });
+      t = await startTestTracker({ ioThreads, workers, cluster, realIPHeader: 'X-Forwarded-For' });
     });
     after(() => t.stop());
 
@@ -180,7 +180,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http policy: allowIPSpoofing=false (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, allowIPSpoofing: false });
+      t = await startTestTracker({ ioThreads, workers, cluster, allowIPSpoofing: false });
     });
     after(() => t.stop());
 
@@ -201,7 +201,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http policy: reaping, brief's durations (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, minAnnounceMs: 100, reapRatio: 1, reapIntervalMs: 50 });
+      t = await startTestTracker({ ioThreads, workers, cluster, minAnnounceMs: 100, reapRatio: 1, reapIntervalMs: 50 });
     });
     after(() => t.stop());
 
@@ -229,7 +229,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     let t: TestTracker;
     // A 400 ms idle window: a keeper announcing every 50 ms survives event-loop stalls up to ~350 ms.
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, minAnnounceMs: 400, reapRatio: 1, reapIntervalMs: 50 });
+      t = await startTestTracker({ ioThreads, workers, cluster, minAnnounceMs: 400, reapRatio: 1, reapIntervalMs: 50 });
     });
     after(() => t.stop());
 

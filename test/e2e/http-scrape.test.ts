@@ -26,7 +26,7 @@ function countsOf(files: BDict, ih: Buffer): [number, number, number] {
   return [e.get('complete') as number, e.get('downloaded') as number, e.get('incomplete') as number];
 }
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`http scrape (${label})`, () => {
     let t: TestTracker;
     const a = hashStartingWith(0xff, 'scrape-a');
@@ -112,7 +112,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   describe(`http scrape: no whitelist needed (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
+      t = await startTestTracker({ ioThreads, workers, cluster, clientWhitelistEnabled: true, clientWhitelist: ['AZ3034'] });
     });
     after(() => t.stop());
 

@@ -5,11 +5,11 @@ import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { announce, announceParams, announceUrl, getJson, infoHash, peerId, startTestTracker, THREAD_LAYOUTS, type TestTracker } from '../helpers/tracker.js';
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`internal errors (${label})`, () => {
     let t: TestTracker;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0' });
     });
     after(async () => { await t.stop(); });
 

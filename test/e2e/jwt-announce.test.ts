@@ -66,7 +66,7 @@ async function udpAnnounce(port: number, infoHash: Uint8Array, urlData: string, 
   }
 }
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS.filter((l) => !l.cluster)) {
   describe(`JWT over HTTP and UDP (${label})`, () => {
     let jwks: JwksServer;
     let key: TestKey;

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { destroyAll, makeClient, nextEvent, type Scrape, type TrackerClient, type Update } from '../helpers/real-client.js';
 import { THREAD_LAYOUTS, infoHash, startTestTracker, type TestTracker } from '../helpers/tracker.js';
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, label } of THREAD_LAYOUTS.filter((l) => !l.cluster)) {
   describe(`real client: bittorrent-tracker over HTTP (${label})`, () => {
     let t: TestTracker;
     const clients: TrackerClient[] = [];

@@ -30,7 +30,7 @@ function u32(b: Buffer, off: number, v: number): Buffer {
   return b;
 }
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`udp abuse: malformed and forged datagrams (${label})`, () => {
     let t: TestTracker;
     let c: UdpClientType;
@@ -40,7 +40,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
       announcePacket({ connectionId: cid, infoHash: ih, peerId: peerId(tag), left: 0, event: UdpEvent.Started, port: 9001, numWant: 50 });
 
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0', apiListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0', apiListenAddr: '127.0.0.1:0' });
       port = t.tracker.ports.udp ?? 0;
       assert.ok(port > 0);
       c = await UdpClient.open({ host: '127.0.0.1', port });

@@ -52,13 +52,13 @@ const vectors: Vector[] = [
   { name: 'a JWT chunk cut short by one byte', options: urlDataOptions(jwtUrl, 255, false).subarray(0, -1), ok: false },
 ];
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`udp BEP 41 URL data end to end (${label})`, () => {
     let t: TestTracker;
     let c: UdpClientType;
     let cid: Buffer;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0' });
       const port = t.tracker.ports.udp;
       assert.ok(typeof port === 'number' && port > 0);
       c = await UdpClient.open({ host: '127.0.0.1', port });

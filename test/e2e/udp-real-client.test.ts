@@ -6,13 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import { destroyAll, makeClient, nextEvent, type Scrape, type TrackerClient, type Update } from '../helpers/real-client.js';
 import { THREAD_LAYOUTS, infoHash, startTestTracker, type TestTracker } from '../helpers/tracker.js';
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`real client: bittorrent-tracker over UDP (${label})`, () => {
     let t: TestTracker;
     let udpUrl: string;
     const clients: TrackerClient[] = [];
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0' });
       const port = t.tracker.ports.udp;
       assert.ok(typeof port === 'number' && port > 0);
       udpUrl = `udp://127.0.0.1:${port}`;

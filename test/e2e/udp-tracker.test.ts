@@ -237,7 +237,7 @@ function swarmSuite(family: 4 | 6, workers: number): void {
   });
 }
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`udp tracker on 127.0.0.1: swarm (${label})`, () => swarmSuite(4, workers));
 
   describe(`udp tracker on [::1]: swarm, 18-byte peers (${label})${v6Available ? '' : ' (SKIPPED: cannot bind ::1)'}`,
@@ -249,7 +249,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
       let c4: UdpClientType;
       let c6: UdpClientType;
       before(async () => {
-        t = await startTestTracker({ ioThreads, workers, udpListenAddr: '[::]:0' });
+        t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '[::]:0' });
         c4 = await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) });
         c6 = await UdpClient.open({ host: '::1', port: udpPort(t) });
       });
@@ -286,7 +286,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
       });
 
       test('dualStackedPeers false: an IPv6 source naming an IPv4 address keeps only that IPv4 endpoint', async () => {
-        const single = await startTestTracker({ ioThreads, workers, udpListenAddr: '[::]:0', dualStackedPeers: false });
+        const single = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '[::]:0', dualStackedPeers: false });
         const s4 = await UdpClient.open({ host: '127.0.0.1', port: udpPort(single) });
         const s6 = await UdpClient.open({ host: '::1', port: udpPort(single) });
         try {
@@ -321,7 +321,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
       let t: TestTracker;
       let c: UdpClientType;
       before(async () => {
-        t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0', allowIPSpoofing });
+        t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0', allowIPSpoofing });
         c = await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) });
       });
       after(async () => {
@@ -345,7 +345,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     let t: TestTracker;
     let c: UdpClientType;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0', clientWhitelistEnabled: true, clientWhitelist: ['HY0001'] });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0', clientWhitelistEnabled: true, clientWhitelist: ['HY0001'] });
       c = await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) });
     });
     after(async () => {
@@ -375,7 +375,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     let t: TestTracker;
     let c: UdpClientType;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0', createOnAnnounce: false });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0', createOnAnnounce: false });
       c = await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) });
     });
     after(async () => {
@@ -404,8 +404,8 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     let other: TestTracker;
     let c: UdpClientType;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
-      other = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0' });
+      other = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0' });
       c = await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) });
     });
     after(async () => {
@@ -497,7 +497,7 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
     let t: TestTracker;
     let c: UdpClientType;
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0' });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0' });
       c = await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) });
     });
     after(async () => {
@@ -525,12 +525,12 @@ for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
   });
 }
 
-for (const { ioThreads, workers, label } of THREAD_LAYOUTS) {
+for (const { ioThreads, workers, cluster, label } of THREAD_LAYOUTS) {
   describe(`udp: many shards (torrentMapShards=16) under load (${label})`, () => {
     let t: TestTracker;
     const clients: UdpClientType[] = [];
     before(async () => {
-      t = await startTestTracker({ ioThreads, workers, udpListenAddr: '127.0.0.1:0', torrentMapShards: 16 });
+      t = await startTestTracker({ ioThreads, workers, cluster, udpListenAddr: '127.0.0.1:0', torrentMapShards: 16 });
       for (let i = 0; i < 4; i++) clients.push(await UdpClient.open({ host: '127.0.0.1', port: udpPort(t) }));
     });
     after(async () => {

@@ -12,6 +12,8 @@ import { freeTcpPort, freeUdpPort, get, waitFor, within } from './tracker.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const MAIN = join(REPO_ROOT, 'dist', 'main.js');
 export const EXIT_WAIT_MS = 5_000;
+/** Start-up runs several threads that each load their modules: seconds on a busy 2-core machine. */
+export const START_WAIT_MS = 20_000;
 
 export interface Run {
   child: ChildProcess;
@@ -97,7 +99,7 @@ export async function waitUntilServing(r: Run, apiPort: number): Promise<void> {
     waitFor('/check to answer', async () => {
       const res = await get(`http://127.0.0.1:${apiPort}/check`);
       return res.status === 200 && res.body.toString() === 'STILL-ALIVE';
-    }, EXIT_WAIT_MS, 50),
+    }, START_WAIT_MS, 50),
   ]);
 }
 

@@ -3,11 +3,10 @@
 // Cluster (scripts/redis-cluster.sh). `redisAvailable` says why a suite must skip.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freeTcpPort } from './tracker.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -105,5 +104,16 @@ function pings(port: number): Promise<boolean> {
     sock.once('connect', () => sock.write('PING\r\n'));
     sock.once('data', (d) => { clearTimeout(t); sock.destroy(); resolve(d.toString().startsWith('+PONG')); });
     sock.once('error', () => { clearTimeout(t); sock.destroy(); resolve(false); });
+  });
+}
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
   });
 }

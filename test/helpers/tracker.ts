@@ -10,17 +10,21 @@ import { defaultConfig, type Config } from '../../src/config/config.js';
 import { parseListenAddr, type ListenAddr } from '../../src/config/listen-addr.js';
 import { Log } from '../../src/util/log.js';
 import { Tracker } from '../../src/tracker.js';
+import { redisMissing, startRedis, type TestRedis } from './redis.js';
 
 /**
  * Every e2e suite runs once per thread layout: one or two I/O threads, with the shards owned by the I/O
  * threads themselves (workers 0) or by two swarm workers.
  */
-export interface ThreadLayout { ioThreads: number; workers: number; label: string }
+export interface ThreadLayout { ioThreads: number; workers: number; cluster: boolean; label: string }
 export const THREAD_LAYOUTS: readonly ThreadLayout[] = [
-  { ioThreads: 1, workers: 0, label: 'ioThreads=1 workers=0' },
-  { ioThreads: 2, workers: 0, label: 'ioThreads=2 workers=0' },
-  { ioThreads: 1, workers: 2, label: 'ioThreads=1 workers=2' },
-  { ioThreads: 2, workers: 2, label: 'ioThreads=2 workers=2' },
+  { ioThreads: 1, workers: 0, cluster: false, label: 'ioThreads=1 workers=0' },
+  { ioThreads: 2, workers: 0, cluster: false, label: 'ioThreads=2 workers=0' },
+  { ioThreads: 1, workers: 2, cluster: false, label: 'ioThreads=1 workers=2' },
+  { ioThreads: 2, workers: 2, cluster: false, label: 'ioThreads=2 workers=2' },
+  // Cluster mode: the suite talks to one instance; a second one shares its swarms through a real Redis,
+  // and when the suite stops the tracker, the second must hold every peer the first holds.
+  ...(redisMissing === '' ? [{ ioThreads: 2, workers: 0, cluster: true, label: 'cluster of two on redis, ioThreads=2 workers=0' }] : []),
 ];
 
 /** Bound on any single network wait in the e2e suites. */
@@ -316,12 +320,15 @@ function urlHost(addr: ListenAddr): string {
 }
 
 type ListenKey = 'httpListenAddr' | 'udpListenAddr' | 'apiListenAddr';
-/** Config overrides; listen addresses as config.json writes them ("127.0.0.1:0", "[::1]:0", ""). */
-export type TestOverrides = Omit<Partial<Config>, ListenKey> & Partial<Record<ListenKey, string>>;
+/**
+ * Config overrides; listen addresses as config.json writes them ("127.0.0.1:0", "[::1]:0", ""). `cluster`:
+ * also start a second instance sharing the swarms through this process's test Redis (see THREAD_LAYOUTS).
+ */
+export type TestOverrides = Omit<Partial<Config>, ListenKey> & Partial<Record<ListenKey, string>> & { cluster?: boolean };
 
 /** A Config from the defaults and `overrides`, listen addresses parsed as config.json's are. */
 export function testConfig(overrides: TestOverrides = {}): Config {
-  const { httpListenAddr = '127.0.0.1:0', apiListenAddr = '127.0.0.1:0', udpListenAddr = '', ...rest } = overrides;
+  const { httpListenAddr = '127.0.0.1:0', apiListenAddr = '127.0.0.1:0', udpListenAddr = '', cluster: _cluster, ...rest } = overrides;
   return {
     ...defaultConfig,
     clientWhitelist: [...defaultConfig.clientWhitelist],
@@ -334,6 +341,7 @@ export function testConfig(overrides: TestOverrides = {}): Config {
 
 /** Starts a tracker on free loopback ports (UDP off unless overridden), logging nothing. */
 export async function startTestTracker(overrides: TestOverrides = {}): Promise<TestTracker> {
+  if (overrides.cluster === true) return startClusterPair(overrides);
   const config = testConfig(overrides);
   const tracker = await Tracker.start(config, new Log(0, () => {}), { faultInjection: true });
   const httpHost = config.httpListenAddr === null ? '' : urlHost(config.httpListenAddr);
@@ -343,6 +351,45 @@ export async function startTestTracker(overrides: TestOverrides = {}): Promise<T
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> => (stopped ??= tracker.stop());
   return { tracker, httpUrl, apiUrl, httpHost: httpHost.replace(/^\[|\]$/g, ''), httpPort, stop };
+}
+
+// --- cluster mode ---
+
+let sharedRedis: Promise<TestRedis> | null = null;
+let clusterPrefixes = 0;
+
+/**
+ * Two instances sharing their swarms through this process's test Redis (started once, on first use):
+ * the returned tracker is the first; stopping it first waits until the second holds the same peers
+ * (every peer the suite announced reached it), then stops both.
+ */
+async function startClusterPair(overrides: TestOverrides): Promise<TestTracker> {
+  sharedRedis ??= startRedis();
+  const redis = await sharedRedis;
+  const keys = { redisURL: redis.url, redisKeyPrefix: `e2e${process.pid}n${++clusterPrefixes}` };
+  const first = await startTestTracker({ ...overrides, ...keys, cluster: false });
+  const second = await startTestTracker({ ...overrides, ...keys, cluster: false, udpListenAddr: '' });
+  for (const t of [first, second]) {
+    await waitFor('cluster mode instance to be ready', async () => (await get(`${t.apiUrl}/check`)).status === 200, 15_000, 50);
+  }
+  const peers = async (t: TestTracker): Promise<number[]> => {
+    const s = await getJson(`${t.apiUrl}/stats`);
+    return ['peersIPv4', 'peersIPv6'].flatMap((f) => [pick(s, `${f}.Peers.Current`) as number, pick(s, `${f}.Seeds.Current`) as number]);
+  };
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    try {
+      let last: [number[], number[]] = [[], []];
+      await waitFor('the second instance to hold every peer the first holds', async () => {
+        last = [await peers(first), await peers(second)];
+        return last[0].join() === last[1].join();
+      }, 10_000, 50).catch((err: Error) => { throw new Error(`${err.message}: first ${last[0].join()}, second ${last[1].join()}`); });
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  })());
+  return { ...first, stop };
 }
 
 // --- waiting ---
