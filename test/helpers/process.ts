@@ -90,8 +90,8 @@ export async function freeListenAddrs(): Promise<{ http: number; api: number; co
   };
 }
 
-/** Waits until /check answers STILL-ALIVE, or fails early when the child exits. */
-export async function waitUntilServing(r: Run, apiPort: number): Promise<void> {
+/** Waits until /check answers STILL-ALIVE (at most `timeoutMs`), or fails early when the child exits. */
+export async function waitUntilServing(r: Run, apiPort: number, timeoutMs = START_WAIT_MS): Promise<void> {
   const early = r.exited.then(({ code }) => { throw new Error(`hayate exited early with ${code}: ${r.stderr()}`); });
   early.catch(() => {});
   await Promise.race([
@@ -99,7 +99,7 @@ export async function waitUntilServing(r: Run, apiPort: number): Promise<void> {
     waitFor('/check to answer', async () => {
       const res = await get(`http://127.0.0.1:${apiPort}/check`);
       return res.status === 200 && res.body.toString() === 'STILL-ALIVE';
-    }, START_WAIT_MS, 50),
+    }, timeoutMs, 50),
   ]);
 }
 
