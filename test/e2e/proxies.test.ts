@@ -7,8 +7,8 @@
 //
 // Why the examples carry `proxy_http_version 1.1` and an HTTP/1.1 health check: the tracker port's HTTP
 // library (uWebSockets.js 20.30) never answers HTTP/1.0 (scripts/repro/uws-http-parsing.mjs). The last
-// suite shows the proxies' defaults: answered by the admin API (node:http), although HAProxy's default
-// probe (OPTIONS /) does not see /check's 503, and never answered on the tracker port.
+// suite shows the proxies' defaults: answered by the admin API (node:http), whose answer to HAProxy's
+// default probe (OPTIONS /) is /check's verdict, and never answered on the tracker port.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -325,7 +325,7 @@ describe('the proxies\' defaults: answered by the admin API, never by the tracke
     assert.equal(res.status, 504, 'hayate\'s tracker port never answered nginx\'s HTTP/1.0 request');
   });
 
-  test('HAProxy\'s default `option httpchk` (OPTIONS / HTTP/1.0) is answered by the admin API, but does not see /check\'s 503; on the tracker port it times out', async () => {
+  test('HAProxy\'s default `option httpchk` (OPTIONS / HTTP/1.0) is answered by the admin API with /check\'s verdict; on the tracker port it times out', async () => {
     const socket = join(tmp.dir, 'defaults.sock');
     const backend = (name: string, port: number, send: string | null): string[] => [
       `backend ${name}`,
@@ -357,11 +357,12 @@ describe('the proxies\' defaults: answered by the admin API, never by the tracke
       'tracker_default/s': ['DOWN', 'L7TOUT'],
       // The same port answers an HTTP/1.1 one.
       'tracker_http11/s': ['UP', 'L7OK'],
-      // OPTIONS / is answered 200 without looking at health: an instance that cannot serve stays UP.
-      'unfit_default/s': ['UP', 'L7OK'],
+      // OPTIONS / is answered with /check's verdict: an instance that cannot serve goes DOWN even so.
+      'unfit_default/s': ['DOWN', 'L7STS'],
       // GET /check sees it.
       'unfit_get_check/s': ['DOWN', 'L7STS'],
     }, 10_000);
     assert.equal(s.get('unfit_get_check/s')?.checkCode, '503');
+    assert.equal(s.get('unfit_default/s')?.checkCode, '503');
   });
 });
