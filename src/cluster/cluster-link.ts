@@ -109,7 +109,7 @@ export class ClusterLink {
     if (w === null) return;
     const ended = new Promise<void>((resolve) => w.once('exit', () => resolve()));
     w.postMessage({ type: 'close' });
-    const t = setTimeout(() => void w.terminate(), 2_000); // no uWS in this thread: terminating it is safe
+    const t = setTimeout(() => void w.terminate(), 4_000); // no uWS in this thread: terminating it is safe
     await ended;
     clearTimeout(t);
   }

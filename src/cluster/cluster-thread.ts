@@ -43,6 +43,9 @@ function linkResult(ok: boolean, err?: Error): void {
 }
 
 let pendingRepublish = 0;
+/** Set once publishing runs: sends what is left before the thread ends (graceful stop). */
+let finalFlush: (() => Promise<void>) | null = null;
+const FINAL_FLUSH_MS = 2_000;
 function republishLater(groups: number): void {
   pendingRepublish |= groups;
 }
@@ -60,6 +63,14 @@ async function main(): Promise<void> {
     onResult: linkResult, onRepublishNeeded: republishLater,
   });
   const ticker = setInterval(() => publisher.tick(), r.tickMs);
+  finalFlush = async () => {
+    const deadline = Date.now() + FINAL_FLUSH_MS;
+    publisher.tick();
+    while (publisher.pending > 0 && state.get(LinkSlot.Connected) === 1 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 10));
+      publisher.tick();
+    }
+  };
 
   // The groups' reading connections first (opening 16 of them takes a while), so that changes flow in
   // as soon as the instance reports ready.
@@ -140,8 +151,11 @@ function popcount(n: number): number {
 
 parentPort!.on('message', (m: { type: 'close' } | { type: 'last-error' }) => {
   if (m.type === 'close') {
-    closing.abort();
-    parentPort!.close();
+    // A graceful stop publishes what this instance's last announces changed, then leaves.
+    void (finalFlush?.() ?? Promise.resolve()).finally(() => {
+      closing.abort();
+      parentPort!.close();
+    });
   } else {
     log(1, `cluster: last redis error: ${lastError}`);
   }

@@ -131,6 +131,13 @@ export class Publisher {
     this.link.command(k.snatches, ['HDEL', k.snatches, ...hashes]).catch(() => {}); // best effort: a count kept is harmless
   }
 
+  /** Changes still to be sent (held or in flight). */
+  get pending(): number {
+    let n = 0;
+    for (const box of this.outboxes) n += box.held;
+    return n;
+  }
+
   /**
    * Once a second: a group's stream vanishes one window after its last change (trimming happens only
    * on XADD, so a group that went quiet would otherwise keep its last window forever).

@@ -3,8 +3,8 @@
 // (the owner is busy applying): the link thread's reading from Redis slows down, announces never do.
 import { OFF_INFO_HASH } from '../core/announce-record.js';
 import {
-  CHANGE_AT, CHANGE_BYTES, CHANGE_KIND_AT, CHANGE_MSG_BYTES, CHANGE_TIME_AT, type ChangeKind, ClusterMsg, CMSG_TYPE_AT,
-  GROUPS_AT, GROUPS_MSG_BYTES, SNATCHES_AT, TORRENT_HASH_AT, TORRENT_MSG_BYTES,
+  CHANGE_MSG_BYTES, type ChangeKind, ClusterMsg, CMSG_TYPE_AT, GROUPS_AT, GROUPS_MSG_BYTES, putChange, SNATCHES_AT,
+  TORRENT_HASH_AT, TORRENT_MSG_BYTES,
 } from '../dispatch/cluster-messages.js';
 import { Doorbell } from '../dispatch/doorbell.js';
 import { ownerOfShard, type MeshMemory } from '../dispatch/mesh.js';
@@ -28,57 +28,65 @@ export class RemoteWriter {
     return ownerOfShard(shardOf(bytes, at + OFF_INFO_HASH, this.shards), this.rings.length);
   }
 
+  // Each writer reserves, writes and commits with no await in between: several groups' loops write to
+  // the same rings concurrently, and a reservation is only final once committed.
+
   /** Queues one change (bytes[at, at + 64)) for its owner; waits while that owner's ring is full. */
   async change(bytes: Uint8Array, at: number, timeMs: number, kind: ChangeKind): Promise<void> {
     const owner = this.ownerOf(bytes, at);
     const ring = this.rings[owner]!;
-    let o = ring.reserve(CHANGE_MSG_BYTES);
-    while (o < 0) {
-      this.flush();
-      await new Promise((r) => setTimeout(r, FULL_RETRY_MS));
-      o = ring.reserve(CHANGE_MSG_BYTES);
+    for (;;) {
+      const o = ring.reserve(CHANGE_MSG_BYTES);
+      if (o >= 0) {
+        putChange(ring.bytes, o, ClusterMsg.RemoteChange, kind, timeMs, bytes, at);
+        ring.commit();
+        this.written[owner] = true;
+        return;
+      }
+      await this.waitForRoom();
     }
-    const b = ring.bytes;
-    b[o + CMSG_TYPE_AT] = ClusterMsg.RemoteChange;
-    b[o + CHANGE_KIND_AT] = kind;
-    b.writeDoubleLE(timeMs, o + CHANGE_TIME_AT);
-    for (let k = 0; k < CHANGE_BYTES; k++) b[o + CHANGE_AT + k] = bytes[at + k]!;
-    ring.commit();
-    this.written[owner] = true;
   }
 
   async snatches(infoHash: Uint8Array, count: number): Promise<void> {
     const owner = ownerOfShard(shardOf(infoHash, 0, this.shards), this.rings.length);
     const ring = this.rings[owner]!;
-    let o = ring.reserve(TORRENT_MSG_BYTES);
-    while (o < 0) {
-      this.flush();
-      await new Promise((r) => setTimeout(r, FULL_RETRY_MS));
-      o = ring.reserve(TORRENT_MSG_BYTES);
+    for (;;) {
+      const o = ring.reserve(TORRENT_MSG_BYTES);
+      if (o >= 0) {
+        ring.bytes[o + CMSG_TYPE_AT] = ClusterMsg.RemoteSnatches;
+        ring.bytes.writeUInt32LE(Math.min(count, 0xffff_ffff), o + SNATCHES_AT);
+        ring.bytes.set(infoHash.subarray(0, 20), o + TORRENT_HASH_AT);
+        ring.commit();
+        this.written[owner] = true;
+        return;
+      }
+      await this.waitForRoom();
     }
-    ring.bytes[o + CMSG_TYPE_AT] = ClusterMsg.RemoteSnatches;
-    ring.bytes.writeUInt32LE(Math.min(count, 0xffff_ffff), o + SNATCHES_AT);
-    ring.bytes.set(infoHash.subarray(0, 20), o + TORRENT_HASH_AT);
-    ring.commit();
-    this.written[owner] = true;
   }
 
   /** Asks every owner to write its local peers of `groups` (a bit mask) again. */
   async republish(groups: number): Promise<void> {
     for (let owner = 0; owner < this.rings.length; owner++) {
       const ring = this.rings[owner]!;
-      let o = ring.reserve(GROUPS_MSG_BYTES);
-      while (o < 0) {
-        this.flush();
-        await new Promise((r) => setTimeout(r, FULL_RETRY_MS));
-        o = ring.reserve(GROUPS_MSG_BYTES);
+      for (;;) {
+        const o = ring.reserve(GROUPS_MSG_BYTES);
+        if (o >= 0) {
+          ring.bytes[o + CMSG_TYPE_AT] = ClusterMsg.Republish;
+          ring.bytes.writeUInt32LE(groups, o + GROUPS_AT);
+          ring.commit();
+          this.written[owner] = true;
+          break;
+        }
+        await this.waitForRoom();
       }
-      ring.bytes[o + CMSG_TYPE_AT] = ClusterMsg.Republish;
-      ring.bytes.writeUInt32LE(groups, o + GROUPS_AT);
-      ring.commit();
-      this.written[owner] = true;
     }
     this.flush();
+  }
+
+  /** A ring is full: wake its owner and give it a moment to make room. */
+  private waitForRoom(): Promise<void> {
+    this.flush();
+    return new Promise((r) => setTimeout(r, FULL_RETRY_MS));
   }
 
   /** Wakes the owners that were written to. */

@@ -10,7 +10,7 @@ import type { Shard } from '../swarm/shard.js';
 import type { SwarmChanges, SwarmEngine } from '../swarm/swarm-engine.js';
 import {
   CHANGE_AT, CHANGE_BYTES, CHANGE_KIND_AT, CHANGE_MSG_BYTES, CHANGE_TIME_AT, ChangeKind, ClusterMsg, CMSG_TYPE_AT,
-  GROUPS_AT, GROUPS_MSG_BYTES, SHARD_GROUPS, SNATCHES_AT, TORRENT_HASH_AT, TORRENT_MSG_BYTES,
+  GROUPS_AT, GROUPS_MSG_BYTES, putChange, SHARD_GROUPS, SNATCHES_AT, TORRENT_HASH_AT, TORRENT_MSG_BYTES,
 } from './cluster-messages.js';
 import type { RingConsumer } from './consumer-loop.js';
 import { allocateRing, Ring, type RingMemory } from './ring.js';
@@ -87,11 +87,7 @@ export class ClusterFeed implements SwarmChanges, RingConsumer {
       this.counters[FeedCounter.ChangesDropped]++;
       return false;
     }
-    const b = r.bytes;
-    b[o + CMSG_TYPE_AT] = ClusterMsg.Change;
-    b[o + CHANGE_KIND_AT] = kind;
-    b.writeDoubleLE(timeMs, o + CHANGE_TIME_AT);
-    for (let k = 0; k < CHANGE_BYTES; k++) b[o + CHANGE_AT + k] = src[at + k]!;
+    putChange(r.bytes, o, ClusterMsg.Change, kind, timeMs, src, at);
     r.commit();
     return true;
   }

@@ -37,6 +37,14 @@ export const enum ChangeKind {
   Replay = 1,
 }
 
+/** Writes a Change or RemoteChange message at `o`: src[at, at + 64) is the change. */
+export function putChange(out: Buffer, o: number, type: ClusterMsg, kind: ChangeKind, timeMs: number, src: Uint8Array, at: number): void {
+  out[o + CMSG_TYPE_AT] = type;
+  out[o + CHANGE_KIND_AT] = kind;
+  out.writeDoubleLE(timeMs, o + CHANGE_TIME_AT);
+  for (let k = 0; k < CHANGE_BYTES; k++) out[o + CHANGE_AT + k] = src[at + k]!;
+}
+
 // Purged and RemoteSnatches
 export const SNATCHES_AT = 4;          // u32 (RemoteSnatches)
 export const TORRENT_HASH_AT = 8;      // 20 bytes

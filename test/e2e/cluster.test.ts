@@ -10,7 +10,7 @@ import {
   announce, announceParams, announceUrl, get, getJson, infoHash, peerId, peersOf, pick, scrapeUrl, startTestTracker,
   waitFor, type TestOverrides, type TestTracker,
 } from '../helpers/tracker.js';
-import { assertBuilt, freeListenAddrs, run, stopCleanly, tempDir, waitUntilServing, type Run } from '../helpers/process.js';
+import { assertBuilt, freeListenAddrs, killAll, run, stopCleanly, tempDir, waitUntilServing, type Run } from '../helpers/process.js';
 import { decode } from '../helpers/tracker.js';
 
 const skip = redisMissing === '' ? false : redisMissing;
@@ -142,6 +142,7 @@ describe('cluster mode: failover, join, restart', { skip }, () => {
     tmp = tempDir();
   });
   after(async () => {
+    killAll(); // children a failed test left behind
     await redis?.stop();
     tmp?.cleanup();
   });

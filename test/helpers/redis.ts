@@ -43,6 +43,7 @@ export async function startRedis(): Promise<TestRedis> {
     const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
       '--dir', dir, '--loglevel', 'warning', '--enable-debug-command', 'yes'], { stdio: 'ignore' });
     live.add(c);
+    c.unref(); // a server left running never keeps a test file from ending (it is killed at exit)
     child = c;
     const deadline = Date.now() + 10_000;
     while (!(await pings(port))) {
@@ -55,6 +56,7 @@ export async function startRedis(): Promise<TestRedis> {
     const c = child;
     child = null;
     if (c === null || c.exitCode !== null) return;
+    c.ref(); // waiting for its exit must keep this process alive
     await new Promise<void>((resolve) => { c.once('exit', () => resolve()); c.kill(signal); });
     live.delete(c);
   };
