@@ -95,6 +95,7 @@ export function checkUdpReply(req: SentDatagram, reply: Buffer, e: TrackerExpect
       if (r.length < ANNOUNCE_BYTES) return fail('udp: announce reply to a request shorter than 98 bytes', `${r.length} bytes`), '';
       if (r.readUInt32BE(80) > 3) fail('udp: announce reply to an event outside 0..3', `event ${r.readUInt32BE(80)}`);
       if (readOptions(r) === null) fail('udp: announce reply despite malformed BEP 41 options', '');
+      if (r.readUInt16BE(96) === 0) fail('udp: announce reply to port 0', '');
       const entry = req.family === 6 ? 18 : 6;
       if (reply.length < 20 || (reply.length - 20) % entry !== 0) {
         fail(`udp: announce reply is not 20 + ${entry}n bytes (IPv${req.family} source)`, `${reply.length} bytes`);
