@@ -78,3 +78,51 @@ THREAD_LAYOUTS.forEach(({ ioThreads, workers, label }, layout) => {
       });
     });
 });
+
+describe('JWT flood behind a proxy: the fairness key is the realIPHeader address',
+  { skip: attackersAvailable ? false : 'cannot bind 127.0.0.2..5 and 127.1.0.1 (loopback is not 127.0.0.0/8)' }, () => {
+    let key: TestKey;
+    let jwks: JwksServer;
+    before(async () => {
+      key = await makeKey('quay-proxy');
+      jwks = await new JwksServer().listen();
+      jwks.keys = [key.jwk];
+    });
+    after(() => jwks.close());
+
+    /** Every connection from 127.0.0.1 (the proxy), each client named in X-Forwarded-For. */
+    async function flood(realIPHeader: string, firstAddress: number): Promise<{ accepted: number; refused: Record<string, number> }> {
+      const tracker = await Tracker.start({ ...testConfig(), ioThreads: 2, workers: 0, realIPHeader, jwkSetURI: jwks.url, jwtAudience: AUDIENCE },
+        new Log(0, () => {}));
+      try {
+        const clients: NewClient[] = [];
+        for (let i = 0; i < NEW_CLIENTS; i++) {
+          const infoHash = randomBytes(20);
+          clients.push({ infoHash, token: await mintQuay(key, { infohash: hexOf(infoHash) }) });
+        }
+        const port = tracker.ports.http!;
+        const attack = runAttack({
+          protocol: 'http', host: '127.0.0.1', port, addresses: ATTACKERS, concurrency: 300, durationSec: 3, maxRequests: 200_000,
+          kid: key.kid, issuer: 'quay', audience: AUDIENCE, infoHashHex: randomBytes(20).toString('hex'), forwardedFor: true,
+        });
+        await new Promise((r) => setTimeout(r, 300));
+        const legit = await runNewClients('127.0.0.1', port, clients, 20, firstAddress, 10_000, 2000, true);
+        const a = attackTotals(await attack);
+        assert.ok((a.byText['tracker busy, retry later'] ?? 0) > 0, `the flood exceeds its share: ${JSON.stringify(a.byText)}`);
+        return legit;
+      } finally {
+        await tracker.stop();
+      }
+    }
+
+    test('with realIPHeader: every new client is accepted', async () => {
+      const legit = await flood('X-Forwarded-For', 10 * NEW_CLIENTS);
+      assert.deepEqual(legit.refused, {});
+      assert.equal(legit.accepted, NEW_CLIENTS);
+    });
+
+    test('without it, every client is the proxy and shares one share (why the docs say to set it)', async () => {
+      const legit = await flood('', 11 * NEW_CLIENTS);
+      assert.ok((legit.refused['tracker busy, retry later'] ?? 0) > 0, `expected busy refusals, got ${JSON.stringify(legit)}`);
+    });
+  });

@@ -41,8 +41,9 @@ function failureText(body: Buffer): string {
 
 function httpConnection(f: AttackerFigures, tokens: ForgedTokens, peerId: string, done: () => void): void {
   const query = `/announce?info_hash=${percentEncodeBytes(infoHash)}&peer_id=${peerId}&port=6881&uploaded=0&downloaded=0&left=0&numwant=0&compact=1&jwt=`;
-  const tail = ` HTTP/1.1\r\nHost: ${task.host}:${task.port}\r\n\r\n`;
-  const sock = net.connect({ host: task.host, port: task.port, localAddress: f.address, noDelay: true });
+  const xff = task.forwardedFor === true ? `X-Forwarded-For: ${f.address}\r\n` : '';
+  const tail = ` HTTP/1.1\r\nHost: ${task.host}:${task.port}\r\n${xff}\r\n`;
+  const sock = net.connect({ host: task.host, port: task.port, localAddress: task.forwardedFor === true ? undefined : f.address, noDelay: true });
   let buf: Buffer = Buffer.alloc(0);
   let closed = false;
   const send = (): void => {

@@ -22,6 +22,11 @@ export interface AttackTask {
   audience: string;
   /** The torrent the attackers announce (hex); their tokens name it, so they pass the screen. */
   infoHashHex: string;
+  /**
+   * HTTP only: connect from the default address and name the attacker's address in an
+   * `X-Forwarded-For` header instead, as requests relayed by a proxy do (the tracker's realIPHeader).
+   */
+  forwardedFor?: boolean;
 }
 
 export interface AttackerFigures {

@@ -44,10 +44,11 @@ export function clientAddress(i: number): string {
 
 /**
  * Runs `clients` at `perSec`, the first from address index `firstAddress`; resolves when every one has
- * been answered or timed out (`timeoutMs` each).
+ * been answered or timed out (`timeoutMs` each). `forwardedFor`: the address goes in an X-Forwarded-For
+ * header instead (as a proxy relays a client).
  */
 export function runNewClients(host: string, port: number, clients: NewClient[], perSec: number, firstAddress: number,
-  timeoutMs: number, maxInFlight = 2000): Promise<NewClientsResult> {
+  timeoutMs: number, maxInFlight = 2000, forwardedFor = false): Promise<NewClientsResult> {
   const r: NewClientsResult = {
     started: 0, skipped: 0, accepted: 0, refused: {}, timeouts: 0, errors: 0,
     all: newHistogram(), acceptedLatency: newHistogram(), elapsedSec: 0,
@@ -74,7 +75,10 @@ export function runNewClients(host: string, port: number, clients: NewClient[], 
       const path = newClientPath(c, i);
       const began = performance.now();
       let done = false;
-      const req = http.get({ host, port, path, localAddress: clientAddress(firstAddress + i), agent: false }, (res) => {
+      // Through a proxy (forwardedFor): from the default address, the client's own in X-Forwarded-For.
+      const from = clientAddress(firstAddress + i);
+      const where = forwardedFor ? { headers: { 'X-Forwarded-For': from } } : { localAddress: from };
+      const req = http.get({ host, port, path, agent: false, ...where }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (b: Buffer) => chunks.push(b));
         res.on('end', () => {
