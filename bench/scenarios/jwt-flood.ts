@@ -107,7 +107,8 @@ export const jwtFlood: Scenario = {
       const cpu0 = t.pid === null ? null : cpuSnapshot(t.pid);
       const attack = runAttack({
         protocol: o.jwtFloodProtocol, host: t.host, port, addresses: ATTACKER_ADDRESSES, concurrency: o.jwtFloodConcurrency,
-        durationSec: o.jwtFloodSec, maxRequests: 50_000_000, kid: m.kid, issuer: ISSUER, audience: AUDIENCE,
+        // Half a second before the first new client, and a little after the last one's start.
+        durationSec: o.jwtFloodSec + 1, maxRequests: 50_000_000, kid: m.kid, issuer: ISSUER, audience: AUDIENCE,
         infoHashHex: randomBytes(20).toString('hex'),
       });
       await new Promise((r) => setTimeout(r, 500)); // the flood is on before the first new client comes
