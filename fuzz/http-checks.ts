@@ -67,6 +67,8 @@ function checkAnnounce(d: Record<string, unknown>, meta: HttpRequestMeta, e: Tra
   if (peers > limit) fail('http: more peers than numwant/event allow', `${peers} peers, limit ${limit}`);
 
   if (q === null) return; // the query does not decode: what the tracker saw is not certain
+  const port = single(q, 'port');
+  if (port instanceof Buffer && /^0+$/.test(port.toString('latin1'))) fail('http: announce served with port 0', '');
   const ihs = q.get('info_hash') ?? [];
   if (e.tokens !== null) {
     const tokens = (q.get('jwt') ?? []).map((v) => v.toString('latin1'));

@@ -95,6 +95,7 @@ export function checkUdpReply(req: SentDatagram, reply: Buffer, e: TrackerExpect
       if (r.length < ANNOUNCE_BYTES) return fail('udp: announce reply to a request shorter than 98 bytes', `${r.length} bytes`), '';
       if (r.readUInt32BE(80) > 3) fail('udp: announce reply to an event outside 0..3', `event ${r.readUInt32BE(80)}`);
       if (readOptions(r) === null) fail('udp: announce reply despite malformed BEP 41 options', '');
+      if (r.readUInt16BE(96) === 0) fail('udp: announce reply to port 0', '');
       const entry = req.family === 6 ? 18 : 6;
       if (reply.length < 20 || (reply.length - 20) % entry !== 0) {
         fail(`udp: announce reply is not 20 + ${entry}n bytes (IPv${req.family} source)`, `${reply.length} bytes`);
@@ -116,8 +117,9 @@ export function checkUdpReply(req: SentDatagram, reply: Buffer, e: TrackerExpect
       if (!req.cidValid) fail('udp: scrape reply to a request without a valid connection ID', '');
       const hashBytes = r.length - 16;
       if (hashBytes < 20 || hashBytes % 20 !== 0) return fail('udp: scrape reply to a scrape without whole info hashes', `${r.length}-byte request`), '';
-      const n = Math.min(hashBytes / 20, e.maxScrapeHashes);
-      if (reply.length !== 8 + 12 * n) fail('udp: scrape reply is not 8 + 12n bytes for the n hashes asked', `${reply.length} bytes for ${hashBytes / 20} hashes (cap ${e.maxScrapeHashes})`);
+      const n = hashBytes / 20;
+      if (n > e.maxScrapeHashes) fail('udp: scrape of more than maxScrapeInfoHashes hashes answered (must be refused)', `${n} hashes (bound ${e.maxScrapeHashes})`);
+      else if (reply.length !== 8 + 12 * n) fail('udp: scrape reply is not 8 + 12n bytes for the n hashes asked', `${reply.length} bytes for ${n} hashes`);
       return '';
     }
     case ACTION_ERROR: {

@@ -146,6 +146,7 @@ export class Tracker implements SwarmControl {
       swarmWorkerRestarts: this.pool?.restarts ?? 0,
       ioThreadRestarts: this.io.restarts,
       ioThreads: this.io.stats.map((stats, i) => ({ name: `io-${String(i + 1).padStart(2, '0')}`, stats })),
+      jwtBroker: this.jwt?.counters ?? null,
     });
     if (this.cluster !== null) doc.cluster = this.cluster.statsObject();
     return doc;

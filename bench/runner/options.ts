@@ -26,6 +26,10 @@ export interface Options {
   heavyNumwant: number;
   memoryPeers: number;
   jwtColdTokens: number;
+  jwtFloodSec: number;          // jwt-flood: seconds of flood (and of the baseline before it)
+  jwtFloodClients: number;      // jwt-flood: new legitimate clients per second
+  jwtFloodProtocol: 'http' | 'udp';
+  jwtFloodConcurrency: number;  // jwt-flood: connections (HTTP) or datagrams in flight (UDP) per attacker address
   duelRounds: number;           // rounds of each duel scenario (udp-duel, http-duel, jwt-duel)
   duelSec: number;              // seconds of each duel round
   warmupSec: number;
@@ -81,6 +85,10 @@ const SPECS: Spec[] = [
   { flag: 'heavy-numwant', arg: 'N', help: 'numwant of the heavy-swarm announces (default 50; 9 matches http-announce answer sizes)' },
   { flag: 'memory-peers', arg: 'N', help: 'peers loaded by the memory scenario, 10 per torrent (default 1000000)' },
   { flag: 'jwt-cold-tokens', arg: 'N', help: 'distinct tokens minted for jwt-cold; bounds its request count (default 8000)' },
+  { flag: 'jwt-flood-sec', arg: 'S', help: 'jwt-flood: seconds of forged-token flood, and of the baseline before it (default 15; smoke 1)' },
+  { flag: 'jwt-flood-clients', arg: 'N', help: 'jwt-flood: new legitimate clients per second, each with a fresh token (default 50; smoke 10)' },
+  { flag: 'jwt-flood-protocol', arg: 'P', help: 'jwt-flood: the attackers\' protocol, http or udp (default http; new clients always use HTTP)' },
+  { flag: 'jwt-flood-concurrency', arg: 'N', help: 'jwt-flood: per attacker address, keep-alive connections (http) or datagrams in flight (udp, 256 per socket) (default 64)' },
   { flag: 'duel-rounds', arg: 'N', help: 'rounds of each duel scenario, 1..100 (default 5; smoke 2)' },
   { flag: 'duel-sec', arg: 'S', help: 'seconds of each duel round, both sides loaded at once (default duration/2, at least 3; smoke 1)' },
   { flag: 'warmup', arg: 'S', help: 'longest warm-up pass before measuring (default 3)' },
@@ -188,6 +196,8 @@ export function parseOptions(argv: string[]): Options {
   if (udpGenerator !== null && udpGenerator !== 'native' && udpGenerator !== 'node') throw new UsageError(`--udp-generator: native or node, got "${udpGenerator}"`);
   const duelRounds = int('duel-rounds', smoke ? 2 : 5);
   if (duelRounds > 100) throw new UsageError('--duel-rounds: at most 100');
+  const jwtFloodProtocol = str('jwt-flood-protocol') ?? 'http';
+  if (jwtFloodProtocol !== 'http' && jwtFloodProtocol !== 'udp') throw new UsageError(`--jwt-flood-protocol: http or udp, got "${jwtFloodProtocol}"`);
   const udpWindow = int('udp-window', 64);
   if (udpWindow > 256) throw new UsageError('--udp-window: at most 256');
 
@@ -215,6 +225,10 @@ export function parseOptions(argv: string[]): Options {
     heavyNumwant: int('heavy-numwant', 50, 0),
     memoryPeers: int('memory-peers', smoke ? 20_000 : 1_000_000, 10),
     jwtColdTokens: int('jwt-cold-tokens', smoke ? 100 : 8000),
+    jwtFloodSec: numOpt('jwt-flood-sec', smoke ? 1 : 15, 0.5),
+    jwtFloodClients: int('jwt-flood-clients', smoke ? 10 : 50),
+    jwtFloodProtocol,
+    jwtFloodConcurrency: int('jwt-flood-concurrency', 64),
     duelRounds,
     // At least 1 s: wrk runs whole seconds (rounded up), and a shorter round is mostly start-up.
     duelSec: numOpt('duel-sec', smoke ? 1 : Math.max(3, durationSec / 2), 1),

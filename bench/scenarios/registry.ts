@@ -8,6 +8,7 @@ import { httpDuel } from './http-duel.js';
 import { httpScrape } from './http-scrape.js';
 import { jwtCold } from './jwt-cold.js';
 import { jwtDuel } from './jwt-duel.js';
+import { jwtFlood } from './jwt-flood.js';
 import { jwtWarm } from './jwt-warm.js';
 import { memory } from './memory.js';
 import { udpAnnounce } from './udp-announce.js';
@@ -21,7 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   httpAnnounce, httpAnnounceNewConn, httpScrape,
   udpConnect, udpAnnounce, udpScrape,
   uniform, zipf, heavySwarm,
-  jwtWarm, jwtCold,
+  jwtWarm, jwtCold, jwtFlood,
   udpDuel, httpDuel, jwtDuel,
   memory,
 ];

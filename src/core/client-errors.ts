@@ -5,6 +5,8 @@
 
 export const ClientErrors = {
   malformedRequest: 'malformed request',
+  /** An announce with port 0: no peer could ever connect to it, so it is not handed to others. */
+  invalidPort: 'invalid port: 0',
   clientNotApproved: 'client is not approved',
   torrentDoesNotExist: 'torrent does not exist',
   missingJwt: 'unapproved request: missing jwt',

@@ -1,11 +1,11 @@
-// The one door every announce passes, HTTP and UDP alike: the client whitelist, then the JWT check
-// (which may park the record while its token is verified off the thread), then the dispatcher. A
-// frontend fills its announce record, takes a pending id, and asks `admit`; it answers a refusal
-// itself, and hears through ParkedAnswer when a parked announce cannot go on.
+// The one door every announce passes, HTTP and UDP alike: the port, the client whitelist, then the
+// JWT check (which may park the record while its token is verified off the thread), then the
+// dispatcher. A frontend fills its announce record, takes a pending id, and asks `admit`; it answers a
+// refusal itself, and hears through ParkedAnswer when a parked announce cannot go on.
 import {
   type ClientWhitelist, type JwtGate, JWT_BUSY, JWT_OK, JWT_PENDING, jwtFailureReason, type JwtVerdict, type VerdictSink,
 } from '../auth/index.js';
-import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
+import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_PEER_ID, OFF_PORT, OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
 import { clientIdOf } from '../core/client-id.js';
 import { ClientErrors } from '../core/client-errors.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
@@ -61,6 +61,9 @@ export class AnnounceGate implements VerdictSink {
   /** Admits the announce in the record under `pendingId`; `token` is its `jwt` (null when absent). */
   admit(pendingId: number, token: string | null): Admission {
     const rec = this.record;
+    // Port 0: nobody could connect to this peer, so it must not be handed to others (any event: the
+    // rule stays simple, and a peer that was never stored has nothing to stop).
+    if ((rec[OFF_PORT]! | rec[OFF_PORT + 1]!) === 0) return this.refuse(ClientErrors.invalidPort, 'port 0');
     if (this.whitelist.enabled && !this.whitelist.allows(clientIdOf(rec, OFF_PEER_ID))) {
       return this.refuse(ClientErrors.clientNotApproved, 'client not on the whitelist');
     }

@@ -9,6 +9,8 @@ export interface ThreadFigures {
   ioThreadRestarts: number;
   /** Per I/O thread, by name (io-01, ...): how the kernel spread the load. */
   ioThreads: { name: string; stats: RequestStats }[];
+  /** The JWT verification broker's counters (auth/jwt/broker.ts), when JWT checks are on; else null. */
+  jwtBroker: { verifications: number; coalesced: number } | null;
 }
 
 /**
@@ -53,8 +55,29 @@ export function statsObject(started: Date, req: RequestStats, s: SwarmTotals, me
       udpPackets: stats.udpPackets,
     }])),
   };
+  if (threads.jwtBroker !== null) out.jwt = jwtFigures(req, threads.jwtBroker);
   if (mem !== null) out.Memory = mem.snapshot;
   return out;
+}
+
+/**
+ * What became of the announces' tokens (every I/O thread's checks, and the one broker's RSA work): each
+ * refused announce is in exactly one of refused (screened is the part of it refused before any RSA
+ * work), missing, unavailable or busy; requestsErrored never counts a token.
+ */
+function jwtFigures(req: RequestStats, broker: { verifications: number; coalesced: number }): Record<string, number> {
+  return {
+    cacheHits: req.jwtCacheHits,
+    verifications: broker.verifications,
+    accepted: req.jwtAccepted,
+    refused: req.jwtRefused,
+    missing: req.jwtMissing,
+    unavailable: req.jwtUnavailable,
+    busy: req.jwtBusy,
+    screened: req.jwtScreened,
+    // Requests that shared a verification: on their own thread, or across threads in the broker.
+    coalesced: req.jwtCoalesced + broker.coalesced,
+  };
 }
 
 export function flatten(obj: Record<string, unknown>, prefix = '', into: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,6 +1,6 @@
 // The UDP tracker (BEP 15) over real sockets, on 127.0.0.1 and on [::1]: connect → announce → peers,
 // 6-byte peers to IPv4 sources and 18-byte peers to IPv6 sources, seeders/leechers/completed through
-// the events, num_want, scrape order and the 74-hash cap, the IP field with and without
+// the events, num_want, scrape order and the 74-hash bound, the IP field with and without
 // allowIPSpoofing, whitelist and createOnAnnounce errors, connection IDs bound to the tracker instance
 // and source address, and one swarm shared by an HTTP peer and a UDP peer.
 import assert from 'node:assert/strict';
@@ -220,20 +220,23 @@ function swarmSuite(family: 4 | 6, workers: number): void {
     assert.equal(delta(now, 'udpPacketsBad'), 0);
   });
 
-  test('scrape of 80 hashes: the first 74 are answered (one MTU), the reply is smaller than the request', async () => {
+  test('scrape of 74 hashes is answered; 75 or 80 are refused as a whole (as over HTTP), never cut', async () => {
     const cid = await c.connect();
     const known = infoHash(tag('scrape-74'));
     await c.announceOk({ connectionId: cid, infoHash: known, peerId: peerId('s74'), left: 0, event: UdpEvent.Started, port: 7410 });
     const hashes = Array.from({ length: 80 }, (_, i) => (i === 73 || i === 74 ? known : infoHash(tag(`s74-${i}`))));
-    const pkt = scrapePacket(cid, hashes);
-    const raw = await c.request(pkt);
-    assert.equal(raw.length, 8 + 74 * 12);
-    assert.ok(raw.length < pkt.length);
-    const r = parseReply(raw, c.peerBytes);
+    const r = parseReply(await c.request(scrapePacket(cid, hashes.slice(0, 74))), c.peerBytes);
     assert.ok(r.action === UdpAction.Scrape);
     assert.equal(r.entries.length, 74);
     assert.deepEqual(r.entries[73], { seeders: 1, completed: 0, leechers: 0 }, 'the 74th hash (a known one) is answered');
     assert.deepEqual(r.entries[0], { seeders: 0, completed: 0, leechers: 0 });
+    for (const n of [75, 80]) {
+      const pkt = scrapePacket(cid, hashes.slice(0, n));
+      const raw = await c.request(pkt);
+      const e = parseReply(raw, c.peerBytes);
+      assert.equal(e.action === UdpAction.Error && e.message, 'too many info_hash values in one scrape', `${n} hashes`);
+      assert.ok(raw.length < pkt.length);
+    }
   });
 }
 

@@ -12,8 +12,8 @@ import type { RunContext } from '../../runner/context.js';
 import type { ScenarioResult } from '../../runner/result.js';
 import { withTarget } from '../../runner/scenario.js';
 
-const AUDIENCE = 'http://tracker.hayate-bench.invalid:6881/announce';
-const ISSUER = 'quay';
+export const AUDIENCE = 'http://tracker.hayate-bench.invalid:6881/announce';
+export const ISSUER = 'quay';
 
 async function jwkServer(ctx: RunContext): Promise<JwkServer> {
   let s = ctx.shared.get('jwk-server') as JwkServer | undefined;

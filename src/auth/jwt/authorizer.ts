@@ -109,6 +109,7 @@ export class JwtAuthorizer {
       link: { request: (items) => this.broker.request(0, items) },
       onVerdict: opts.onVerdict,
       maxPending: opts.jwtWorkers + maxQueue,
+      maxPendingPerSource: opts.maxPerSource ?? Math.max(16, opts.jwtWorkers + maxQueue),
       maxWaitersPerToken: opts.maxWaitersPerToken,
       cacheEntries: opts.cacheEntries,
       negativeCacheEntries: opts.negativeCacheEntries,

@@ -41,6 +41,12 @@ export interface JwtCheckerOptions {
   counters?: JwtCheckerCounters;
   /** Distinct tokens waiting for the broker at once (default 1024); more → JWT_BUSY. */
   maxPending?: number;
+  /**
+   * Distinct tokens one source (address, or IPv6 /64) may have waiting on this thread (default 64); more
+   * from it → JWT_BUSY. Without it a flood from a few addresses fills `maxPending` and every new client
+   * of this thread is refused before the broker's fair queue gets a say.
+   */
+  maxPendingPerSource?: number;
   /** Requests that may wait on one token (default 1024); more → JWT_BUSY. */
   maxWaitersPerToken?: number;
   cacheEntries?: number;
@@ -58,6 +64,8 @@ interface Waiting {
   readonly ids: number[];
   /** Copies: the frontend reuses its record buffer. */
   readonly hashes: Uint8Array[];
+  /** Fairness key of the client that asked first (the one charged for it). */
+  readonly source: string;
 }
 
 export function newCheckerCounters(): JwtCheckerCounters {
@@ -78,6 +86,9 @@ export class JwtChecker {
     if (batch.length > 0) this.opts.link.request(batch);
   };
   private readonly maxPending: number;
+  private readonly maxPendingPerSource: number;
+  /** Tokens waiting, by source (absent: none). */
+  private readonly pendingBySource = new Map<string, number>();
   private readonly maxWaiters: number;
   private readonly negativeTtlMs: number;
   private readonly toleranceSec: number;
@@ -88,6 +99,7 @@ export class JwtChecker {
     this.counters = opts.counters ?? newCheckerCounters();
     this.cache = new VerdictCache(opts.cacheEntries ?? 100_000, opts.negativeCacheEntries ?? 10_000);
     this.maxPending = opts.maxPending ?? 1024;
+    this.maxPendingPerSource = opts.maxPendingPerSource ?? 64;
     this.maxWaiters = opts.maxWaitersPerToken ?? 1024;
     this.negativeTtlMs = opts.negativeTtlMs ?? 10_000;
     this.toleranceSec = opts.clockToleranceSec ?? 30;
@@ -154,9 +166,13 @@ export class JwtChecker {
       c.jwtCoalesced++;
       return JWT_PENDING;
     }
+    const from = source();
+    const held = this.pendingBySource.get(from) ?? 0;
+    if (held >= this.maxPendingPerSource) return this.busy(infoHash, 'this client\'s share of the verification queue is full');
     if (this.waiting.size >= this.maxPending) return this.busy(infoHash);
-    this.waiting.set(key, { ids: [requestId], hashes: [copyOf(infoHash)] });
-    this.outbox.push({ token, source: source(), asked: version });
+    this.waiting.set(key, { ids: [requestId], hashes: [copyOf(infoHash)], source: from });
+    this.pendingBySource.set(from, held + 1);
+    this.outbox.push({ token, source: from, asked: version });
     if (!this.flushScheduled) {
       // One timer per event-loop turn, not per request: every new token of this turn rides along.
       this.flushScheduled = true;
@@ -198,7 +214,10 @@ export class JwtChecker {
       const key = `${o.asked}:${o.token}`;
       const w = o.asked < 0 ? undefined : this.waiting.get(key);
       const mine = w !== undefined;
-      if (mine) this.waiting.delete(key);
+      if (mine) {
+        this.waiting.delete(key);
+        this.release(w.source);
+      }
       const current = o.version === usable;
       if ('busy' in o) {
         if (mine) for (const id of w.ids) this.settle(id, this.busyCode());
@@ -243,10 +262,16 @@ export class JwtChecker {
     this.opts.onVerdict(id, code);
   }
 
-  private busy(infoHash: Uint8Array): JwtCode {
+  private busy(infoHash: Uint8Array, why = 'verification queue full'): JwtCode {
     this.counters.jwtBusy++;
-    if (this.verbosity >= 2) this.logRefusal('busy', infoHash, 'verification queue full', '');
+    if (this.verbosity >= 2) this.logRefusal('busy', infoHash, why, '');
     return JWT_BUSY;
+  }
+
+  private release(source: string): void {
+    const held = this.pendingBySource.get(source)! - 1;
+    if (held > 0) this.pendingBySource.set(source, held);
+    else this.pendingBySource.delete(source);
   }
 
   private newKeySet(version: number): void {
@@ -260,6 +285,7 @@ export class JwtChecker {
     this.closed = true;
     const all = [...this.waiting.values()];
     this.waiting.clear();
+    this.pendingBySource.clear();
     this.outbox = [];
     setImmediate(() => {
       for (const w of all) for (const id of w.ids) { this.counters.jwtUnavailable++; this.settle(id, JWT_UNAVAILABLE); }

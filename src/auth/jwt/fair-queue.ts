@@ -58,22 +58,53 @@ export class FairQueue<T> {
   }
 }
 
-/** The fairness key of a client address: the address itself for IPv4, its /64 for IPv6. */
+/**
+ * The fairness key of a client address: the address itself for IPv4 (an IPv4-mapped IPv6 address is its
+ * IPv4 address), the /64 for IPv6, written one way whatever the spelling (`2001:DB8:0:1::5` and
+ * `2001:db8::1:0:0:7` share `2001:db8:0:1::/64`). Text that is not an address is its own key.
+ */
 export function sourceKeyOf(address: string): string {
   if (!address.includes(':')) return address;
-  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7); // IPv4-mapped
-  const groups = expandIPv6(address);
-  return groups === null ? address : `${groups.slice(0, 4).join(':')}::/64`;
+  const g = ipv6Groups(address);
+  if (g === null) return address;
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `${g[6]! >>> 8}.${g[6]! & 255}.${g[7]! >>> 8}.${g[7]! & 255}`;
+  }
+  return `${g[0]!.toString(16)}:${g[1]!.toString(16)}:${g[2]!.toString(16)}:${g[3]!.toString(16)}::/64`;
 }
 
-function expandIPv6(address: string): string[] | null {
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** The eight 16-bit groups of an IPv6 address (a zone is ignored; a trailing dotted quad is two groups), or null. */
+function ipv6Groups(address: string): number[] | null {
   const zone = address.indexOf('%');
   const a = zone < 0 ? address : address.slice(0, zone);
   const halves = a.split('::');
   if (halves.length > 2) return null;
-  const head = halves[0] === '' ? [] : halves[0]!.split(':');
-  const tail = halves.length === 1 || halves[1] === '' ? [] : halves[1]!.split(':');
-  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
-  const groups = [...head, ...Array<string>(Math.max(0, fill)).fill('0'), ...tail];
-  return groups.length >= 4 ? groups.map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')) : null;
+  const parse = (part: string, last: boolean): number[] | null => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const items = part.split(':');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const q = last && i === items.length - 1 ? DOTTED.exec(item) : null;
+      if (q !== null) {
+        const b = q.slice(1).map(Number);
+        if (b.some((x) => x > 255)) return null;
+        out.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
+      } else if (HEX_GROUP.test(item)) {
+        out.push(parseInt(item, 16));
+      } else {
+        return null;
+      }
+    }
+    return out;
+  };
+  const head = parse(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? parse(halves[1]!, true) : [];
+  if (head === null || tail === null) return null;
+  if (halves.length === 1) return head.length === 8 ? head : null;
+  const fill = 8 - head.length - tail.length;
+  return fill < 1 ? null : [...head, ...new Array<number>(fill).fill(0), ...tail];
 }

@@ -13,8 +13,8 @@ import { parseUrlDataQuery, readUrlData } from '../../protocol/udp/bep41.js';
 import { ConnectionIds } from '../../protocol/udp/connection-id.js';
 import { UdpError, udpErrorText } from '../../protocol/udp/errors.js';
 import {
-  Action, isConnectRequest, MAX_SCRAPE_HASHES, parseAnnounceInto, PKT_CONNECTION_ID, PKT_SCRAPE_HASHES, PKT_TRANSACTION_ID,
-  readAction, scrapeHashCount, type AnnounceParseOptions,
+  Action, isConnectRequest, maxScrapeHashesPerDatagram, parseAnnounceInto, PKT_CONNECTION_ID, PKT_SCRAPE_HASHES, PKT_TRANSACTION_ID,
+  readAction, SCRAPE_ENTRY_BYTES, SCRAPE_REPLY_HEADER_BYTES, scrapeHashCount, type AnnounceParseOptions,
 } from '../../protocol/udp/packets.js';
 import { writeConnectReply, writeErrorReply, writeScrapeReply } from '../../protocol/udp/writers.js';
 import type { RequestStats } from '../../stats/request-stats.js';
@@ -40,7 +40,8 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   private readonly ids: ConnectionIds;
   private readonly source = new SourceAddress();
   private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
-  private readonly scratch = Buffer.alloc(2048);
+  /** Connect, error and scrape replies (sized for the largest scrape maxScrapeInfoHashes allows). */
+  private readonly scratch: Buffer;
   private readonly txBytes = Buffer.alloc(4);
   private readonly ring = new ReplyRing();
   /** The destination node:dgram is about to resolve: an address literal from a received datagram. */
@@ -67,7 +68,9 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing,
       dualStackedPeers: config.dualStackedPeers, defaultNumWant: config.defaultNumWant,
       maxNumWant: Math.min(config.maxNumWant, MAX_PEERS_PER_DATAGRAM) };
-    this.maxScrapeHashes = Math.min(MAX_SCRAPE_HASHES, config.maxScrapeInfoHashes);
+    // The same bound as HTTP's (more is refused, not cut): no datagram carries more than this anyway.
+    this.maxScrapeHashes = Math.min(config.maxScrapeInfoHashes, maxScrapeHashesPerDatagram(MAX_DATAGRAM_BYTES));
+    this.scratch = Buffer.alloc(Math.max(2048, SCRAPE_REPLY_HEADER_BYTES + SCRAPE_ENTRY_BYTES * this.maxScrapeHashes));
     this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
     this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT, stats);
@@ -215,7 +218,10 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     const n = scrapeHashCount(pkt, this.maxScrapeHashes);
     if (n < 0) return this.refuse(pkt, rinfo, udpErrorText(n));
     const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
-    if (id < 0) return this.refuse(pkt, rinfo, ClientErrors.busy);
+    if (id < 0) {
+      this.stats.refusedBusy++;
+      return this.refuse(pkt, rinfo, ClientErrors.busy);
+    }
     this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
     if (!this.dispatcher.scrape(this.sinkId, id, pkt.subarray(PKT_SCRAPE_HASHES, PKT_SCRAPE_HASHES + 20 * n), n)) {
       this.pending.take(id);

@@ -74,8 +74,10 @@ export const SCRAPE_ENTRY_BYTES = 12;
 export const ERROR_REPLY_HEADER_BYTES = 8;
 /**
  * BEP 15: "up to about 74 torrents can be scraped at once" (16 + 74 * 20 = 1496 bytes, one Ethernet
- * MTU). More hashes are not an error: only the first MAX_SCRAPE_HASHES are answered, as chihaya
- * truncates. The reply (8 + 12 N) is always smaller than the request (16 + 20 N).
+ * MTU): the default bound (config maxScrapeInfoHashes, the same for HTTP). More hashes are refused as
+ * a whole, over both protocols, rather than answered in part (docs/compatibility.md). Whatever the
+ * bound, the reply (8 + 12 N) is smaller than the request (16 + 20 N), so it fits the datagram the
+ * request came in.
  */
 export const MAX_SCRAPE_HASHES = 74;
 
@@ -188,8 +190,9 @@ export function parseAnnounceInto(pkt: Buffer, record: Buffer, opts: AnnouncePar
 }
 
 /**
- * Number of info hashes of a scrape request (1..maxHashes), or UdpError.Malformed when it is not a
- * scrape, carries no hash, or ends in a partial hash. Hash i starts at PKT_SCRAPE_HASHES + 20 i.
+ * Number of info hashes of a scrape request (1..maxHashes); UdpError.Malformed when it is not a
+ * scrape, carries no hash, or ends in a partial hash; UdpError.TooManyInfoHashes when it carries more
+ * than maxHashes. Hash i starts at PKT_SCRAPE_HASHES + 20 i.
  */
 export function scrapeHashCount(pkt: Uint8Array, maxHashes: number = MAX_SCRAPE_HASHES): number {
   if (pkt.length < SCRAPE_REQUEST_MIN_BYTES) return UdpError.Malformed;
@@ -197,7 +200,12 @@ export function scrapeHashCount(pkt: Uint8Array, maxHashes: number = MAX_SCRAPE_
   const bytes = pkt.length - PKT_SCRAPE_HASHES;
   if (bytes % SCRAPE_HASH_BYTES !== 0) return UdpError.Malformed;
   const n = bytes / SCRAPE_HASH_BYTES;
-  return n > maxHashes ? maxHashes : n;
+  return n > maxHashes ? UdpError.TooManyInfoHashes : n;
+}
+
+/** The most info hashes a scrape datagram can carry (the largest UDP payload, 65,507 bytes). */
+export function maxScrapeHashesPerDatagram(maxDatagramBytes: number): number {
+  return Math.floor((maxDatagramBytes - PKT_SCRAPE_HASHES) / SCRAPE_HASH_BYTES);
 }
 
 

@@ -331,7 +331,8 @@ const scrapeCases: Array<[string, Buffer, number]> = [
   ['shorter than a header', scrape(0).subarray(0, 10), UdpError.Malformed],
   ['not a scrape', scrape(1, 0, Action.Announce), UdpError.Malformed],
   [`${MAX_SCRAPE_HASHES} hashes`, scrape(MAX_SCRAPE_HASHES), MAX_SCRAPE_HASHES],
-  ['more than the bound: only the first MAX_SCRAPE_HASHES', scrape(300), MAX_SCRAPE_HASHES],
+  ['one more than the bound: refused as a whole', scrape(MAX_SCRAPE_HASHES + 1), UdpError.TooManyInfoHashes],
+  ['far more than the bound: refused as a whole', scrape(300), UdpError.TooManyInfoHashes],
 ];
 for (const [label, pkt, expected] of scrapeCases) {
   test(`scrapeHashCount: ${label}`, () => assert.equal(scrapeHashCount(pkt), expected));
@@ -343,7 +344,9 @@ test('scrape hashes follow the header in request order', () => {
     const at = PKT_SCRAPE_HASHES + 20 * i;
     assert.deepEqual(pkt.subarray(at, at + 20), Buffer.alloc(20, i + 1));
   }
-  assert.equal(scrapeHashCount(scrape(5), 2), 2);
+  assert.equal(scrapeHashCount(scrape(2), 2), 2);
+  assert.equal(scrapeHashCount(scrape(5), 2), UdpError.TooManyInfoHashes);
+  assert.equal(scrapeHashCount(scrape(300), 300), 300, 'the bound is the caller\'s (config maxScrapeInfoHashes)');
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -383,10 +386,13 @@ test('writeScrapeReply: seeders, completed, leechers per hash in request order',
   assert.throws(() => writeScrapeReply(Buffer.alloc(31), 0, req, PKT_TRANSACTION_ID, counts, 2), RangeError);
 });
 
-test('scrape reply is never larger than its request', () => {
-  for (let n = 1; n <= 500; n++) {
-    const count = scrapeHashCount(scrape(n));
-    assert.ok(8 + 12 * count <= 16 + 20 * n);
+test('scrape reply (answer or error) is never larger than its request, whatever the bound', () => {
+  for (const max of [1, MAX_SCRAPE_HASHES, 500]) {
+    for (let n = 1; n <= 500; n++) {
+      const count = scrapeHashCount(scrape(n), max);
+      const reply = count > 0 ? 8 + 12 * count : 8 + udpErrorText(count).length;
+      assert.ok(reply <= 16 + 20 * n, `${n} hashes, bound ${max}`);
+    }
   }
 });
 
@@ -496,7 +502,7 @@ test('property: no parser throws on any packet', () => {
       const rc = parseAnnounceInto(pkt, record, opts({ allowIPSpoofing, sourceAddr: sources[s]! }));
       assert.ok(rc === 0 || rc === UdpError.Malformed || rc === UdpError.BadEvent);
       const n = scrapeHashCount(pkt);
-      assert.ok(n === UdpError.Malformed || (n >= 1 && n <= MAX_SCRAPE_HASHES));
+      assert.ok(n === UdpError.Malformed || n === UdpError.TooManyInfoHashes || (n >= 1 && n <= MAX_SCRAPE_HASHES));
       const total = scanOptions(pkt);
       const url = readUrlData(pkt);
       assert.equal(url === null, total < 0);
