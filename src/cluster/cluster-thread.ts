@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SHARD_GROUPS } from '../dispatch/cluster-messages.js';
 import { formatElapsed } from '../util/duration-format.js';
+import { nameThisThread } from '../util/thread-name.js';
 import type { ClusterThreadData, FromCluster } from './cluster-messages.js';
 import { ensureEpoch, joinAll } from './joiner.js';
 import { LinkSlot, LinkState } from './link-state.js';
@@ -17,6 +18,7 @@ import { RemoteWriter } from './remote-writer.js';
 import { GroupTailer, SeenBatches } from './tailer.js';
 
 const data = workerData as ClusterThreadData;
+nameThisThread('cluster-01');
 const post = (m: FromCluster): void => parentPort!.postMessage(m);
 const log = (level: number, line: string): void => post({ type: 'log', level, line });
 const state = new LinkState(data.state);

@@ -14,9 +14,12 @@ import { UdpFrontend } from '../frontends/udp/udp-frontend.js';
 import { RequestStats } from '../stats/request-stats.js';
 import { Log } from '../util/log.js';
 import { threadId } from '../util/thread-id.js';
+import { nameThisThread } from '../util/thread-name.js';
+import { threadName } from '../dispatch/swarm-pool.js';
 import type { FaultRequest, FromIo, IoThreadData, ToIo } from './io-messages.js';
 
 const data = workerData as IoThreadData;
+nameThisThread(threadName('io', data.index));
 const post = (m: FromIo): void => parentPort!.postMessage(m);
 const log = new Log(data.verbosity, (line) => post({ type: 'log', line }));
 const stats = new RequestStats(data.stats);

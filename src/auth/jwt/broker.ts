@@ -121,6 +121,7 @@ export class VerificationBroker {
         // Our own bound (maxTasks) is the real one; piscina's queue never fills.
         maxQueue: this.maxTasks,
         concurrentTasksPerWorker: Math.max(1, Math.ceil(this.maxTasks / this.opts.jwtWorkers)),
+        workerData: { threadCounter: new SharedArrayBuffer(4) }, // names the threads jwt-01, jwt-02, ...
       });
     }
     await this.source.start();

@@ -10,11 +10,19 @@ import { isInfohashClaim } from './infohash-claim.js';
 import { keyAlgorithm, MIN_MODULUS_BITS, type PublicRsaJwk } from './jwk-parse.js';
 import { parseCompactJws, show, verifyRsa } from './jws-verify.js';
 import type { VerifyBatch, VerifyCheck, VerifyContext, VerifyResult, VerifyTask } from './messages.js';
+import { workerData } from 'node:worker_threads';
+import { nameThisThread } from '../../util/thread-name.js';
+
+// In the pool (not when tests import this module): jwt-01, jwt-02, ... by the order the threads started.
+const counter = (workerData as { threadCounter?: SharedArrayBuffer } | null)?.threadCounter;
+if (counter !== undefined) nameThisThread(`jwt-${String(Atomics.add(new Int32Array(counter), 0, 1) + 1).padStart(2, '0')}`);
 
 interface ImportedKey {
   kid: string | undefined;
   alg: string;
   key: KeyObject;
+  /** An RS* signature is exactly this long: anything else is refused without RSA work. */
+  modulusBytes: number;
 }
 
 // Imported keys of the last key-set version seen: each key is imported once per version per worker.
@@ -30,7 +38,7 @@ function importedKeys(task: VerifyContext): ImportedKey[] | null {
       const key = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' });
       // The main thread already refused short keys; the worker does not rely on it.
       if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_MODULUS_BITS) return null;
-      keys.push({ kid: jwk.kid, alg: keyAlgorithm(jwk), key });
+      keys.push({ kid: jwk.kid, alg: keyAlgorithm(jwk), key, modulusBytes: Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8) });
     }
     cache = { version: task.jwksVersion, text: task.jwks, keys };
     return keys;
@@ -57,8 +65,11 @@ function verifyOne(token: string, task: VerifyContext): VerifyResult {
     byKid = keys.filter((k) => k.kid === jws.kid);
     if (byKid.length === 0) return fail('kid', `kid ${show(jws.kid)} is not in the key set`);
   }
-  const candidates = byKid.filter((k) => k.alg === jws.alg);
-  if (candidates.length === 0) return fail('alg', `alg ${jws.alg} is not allowed by the key(s)`);
+  const candidates = byKid.filter((k) => k.alg === jws.alg && k.modulusBytes === jws.signature.length);
+  if (candidates.length === 0) {
+    if (!byKid.some((k) => k.alg === jws.alg)) return fail('alg', `alg ${jws.alg} is not allowed by the key(s)`);
+    return fail('signature', `a ${jws.signature.length}-byte signature fits no key`); // cheap: no RSA work
+  }
   let verified = false;
   for (let i = 0; i < candidates.length && !verified; i++) {
     verified = verifyRsa(jws.alg, candidates[i]!.key, jws.signingInput, jws.signature);

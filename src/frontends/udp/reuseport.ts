@@ -15,13 +15,10 @@
 // and closes it with the dgram socket (socket.close(), or the thread's exit). bindDgramToFd() below
 // closes it when bind({ fd }) throws, so the caller never has to.
 import type { Socket } from 'node:dgram';
-import { closeSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync } from 'node:fs';
+import { defaultAddonPath, loadNativeAddon } from '../../util/native-addon.js';
 
-/** Overrides where the addon is looked for (a missing file forces the fallback: tests, diagnosis). */
-export const REUSEPORT_ADDON_ENV = 'HAYATE_REUSEPORT_ADDON';
+export { REUSEPORT_ADDON_ENV, defaultAddonPath } from '../../util/native-addon.js';
 
 export type ReusePortSupport = { ok: true; addonPath: string } | { ok: false; addonPath: string; reason: string };
 
@@ -31,46 +28,12 @@ interface ReusePortAddon {
 
 type Loaded = { ok: true; addon: ReusePortAddon } | { ok: false; reason: string };
 
-const loaded = new Map<string, Loaded>();
-const require = createRequire(import.meta.url);
-
-/**
- * The repository root: the first directory above this module holding package.json (this file runs from
- * dist/frontends/udp/ and, in tests, from build/src/frontends/udp/).
- */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
-
-/** Where the addon is looked for: $HAYATE_REUSEPORT_ADDON, else build/native/reuseport.node. */
-export function defaultAddonPath(): string {
-  const fromEnv = process.env[REUSEPORT_ADDON_ENV];
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(packageRoot(), 'build', 'native', 'reuseport.node');
-}
-
 function load(addonPath: string): Loaded {
-  let l = loaded.get(addonPath);
-  if (l !== undefined) return l;
-  if (process.platform !== 'linux') l = { ok: false, reason: `SO_REUSEPORT sockets are built for Linux only (this is ${process.platform})` };
-  else if (!existsSync(addonPath)) l = { ok: false, reason: `${addonPath} is missing (built by \`npm run build\` when a C compiler is present)` };
-  else {
-    try {
-      const addon = require(addonPath) as Partial<ReusePortAddon>;
-      l = typeof addon.open === 'function'
-        ? { ok: true, addon: addon as ReusePortAddon }
-        : { ok: false, reason: `${addonPath} has no open() function (not the reuseport addon?)` };
-    } catch (err) {
-      l = { ok: false, reason: `${addonPath} did not load: ${(err as Error).message}`.slice(0, 300) };
-    }
-  }
-  loaded.set(addonPath, l);
-  return l;
+  const l = loadNativeAddon(addonPath);
+  if (!l.ok) return l;
+  const addon = l.addon as Partial<ReusePortAddon>;
+  return typeof addon.open === 'function' ? { ok: true, addon: addon as ReusePortAddon }
+    : { ok: false, reason: `${addonPath} has no open() function (not hayate's addon?)` };
 }
 
 /** Whether per-thread SO_REUSEPORT sockets can be had, and if not, why. Loads the addon once per thread. */
