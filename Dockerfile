@@ -8,9 +8,13 @@
 # 6882 UDP tracker. Note `-p 6880-6882:6880-6882` publishes TCP only; add `-p 6882:6882/udp`
 # for the UDP tracker.
 
-# ---- build: compile TypeScript (src/ -> dist/) ----------------------------------------------
+# ---- build: compile TypeScript (src/ -> dist/) and the native addon -------------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# A C compiler for the optional native addon (SO_REUSEPORT UDP sockets per I/O thread, thread names).
+# Without one (or without Node's headers) the build goes on, and hayate serves UDP from one I/O thread.
+RUN (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null) \
+ || echo "no C compiler: the native addon will not be built"
 # package.json overrides webrtc-polyfill (a dev-only transitive dependency) with
 # file:./test/stubs/webrtc-polyfill, so the stub must be present for `npm ci`.
 COPY package.json package-lock.json ./
@@ -18,7 +22,9 @@ COPY test/stubs/ ./test/stubs/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src/ ./src/
-RUN npm run build && rm -f dist/.tsbuildinfo
+COPY native/ ./native/
+COPY scripts/build-native.mjs ./scripts/
+RUN npm run build && rm -f dist/.tsbuildinfo && mkdir -p build/native
 
 # ---- deps: production node_modules only --------------------------------------------------------
 FROM node:20-bookworm-slim AS deps
@@ -45,6 +51,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/build/native ./build/native
 # files stay root-owned and read-only to the service user
 USER node
 EXPOSE 6880/tcp 6881/tcp 6882/tcp 6882/udp
