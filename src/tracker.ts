@@ -107,9 +107,8 @@ export class Tracker implements SwarmControl {
       swarmWorkers: () => (this.pool?.loopDelays ?? []).map((loopDelay, j) => ({ name: owner(j), loopDelay })),
       mainLoopDelay: this.mainLoopDelay,
       restarts: () => ({ io: this.io.restarts, swarm: this.pool?.restarts ?? 0 }),
-      jwt: () => {
-        const b = this.jwt;
-        if (b === null) return null;
+      jwt: this.jwt === null ? null : () => {
+        const b = this.jwt!;
         return { ...b.counters, keySetFetchedAtMs: b.source.lastGoodAtMs, keySetUsable: b.source.current() !== null };
       },
     });

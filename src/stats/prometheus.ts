@@ -49,8 +49,8 @@ export interface MetricsSources {
   /** The main thread's loop-delay slots. */
   mainLoopDelay: Float64Array;
   restarts(): { io: number; swarm: number };
-  /** null when JWT checks are off. */
-  jwt(): JwtFigures | null;
+  /** null when JWT checks are off (no hayate_jwt_* family at all then). */
+  jwt: (() => JwtFigures) | null;
 }
 
 interface Snapshot {
@@ -60,8 +60,7 @@ interface Snapshot {
 }
 
 const JWT_RESULTS: readonly [string, keyof RequestStats][] = [
-  ['cache_hit', 'jwtCacheHits'], ['accepted', 'jwtAccepted'], ['refused', 'jwtRefused'], ['missing', 'jwtMissing'],
-  ['unavailable', 'jwtUnavailable'], ['busy', 'jwtBusy'], ['coalesced', 'jwtCoalesced'], ['screened', 'jwtScreened'],
+  ['accepted', 'jwtAccepted'], ['refused', 'jwtRefused'], ['missing', 'jwtMissing'], ['unavailable', 'jwtUnavailable'], ['busy', 'jwtBusy'],
 ];
 const OUTCOME_NAMES = ['ok', 'client_error', 'internal_error'] as const;
 const LOOP_STATS = ['p50', 'p99', 'max'] as const;
@@ -241,15 +240,23 @@ export class PrometheusExporter {
       out.push({ labels: { change: 'reaped' }, value: w.torrentsReaped });
     }));
 
-    // JWT (only when checks are on: no series otherwise)
+    // JWT (only when checks are on)
+    const figures = src.jwt;
+    if (figures === null) return list;
     const jwt = (name: string, help: string, type: 'counter' | 'gauge', read: (out: Sample[], j: JwtFigures) => void): ScrapeMetric =>
-      new ScrapeMetric(name, help, type, (out) => {
-        const j = src.jwt();
-        if (j !== null) read(out, j);
-      });
-    list.push(jwt('hayate_jwt_checks_total', 'Announce tokens checked by the I/O threads, by result (cache_hit: answered from a thread\'s verdict cache)', 'counter', (out) => {
+      new ScrapeMetric(name, help, type, (out) => read(out, figures()));
+    list.push(jwt('hayate_jwt_checks_total', 'Announce tokens checked by the I/O threads, by result', 'counter', (out) => {
       const t = this.s.totals;
       for (const [result, field] of JWT_RESULTS) out.push({ labels: { result }, value: t[field] as number });
+    }));
+    list.push(jwt('hayate_jwt_cache_hits_total', 'Checks answered from an I/O thread\'s verdict cache (no verification asked)', 'counter', (out) => {
+      out.push({ labels: {}, value: this.s.totals.jwtCacheHits });
+    }));
+    list.push(jwt('hayate_jwt_coalesced_total', 'Checks that joined a verification their thread had already asked for', 'counter', (out) => {
+      out.push({ labels: {}, value: this.s.totals.jwtCoalesced });
+    }));
+    list.push(jwt('hayate_jwt_screened_total', 'Tokens refused before any RSA work (shape, header, claims)', 'counter', (out) => {
+      out.push({ labels: {}, value: this.s.totals.jwtScreened });
     }));
     list.push(jwt('hayate_jwt_verifications_total', 'Distinct tokens whose signature the broker verified (RSA work)', 'counter', (out, j) => one(j.verifications)(out)));
     list.push(jwt('hayate_jwt_verification_batches_total', 'Worker tasks those verifications travelled in', 'counter', (out, j) => one(j.batches)(out)));
