@@ -28,6 +28,8 @@ export interface Options {
   jwtColdTokens: number;
   duelRounds: number;           // rounds of each duel scenario (udp-duel, http-duel, jwt-duel)
   duelSec: number;              // seconds of each duel round
+  scrapeMs: number;             // metrics-duel: side B's /metrics scraped this often
+  metricsDuelProtocol: 'udp' | 'http';
   warmupSec: number;
   ceilingSec: number;
   ceilings: boolean;
@@ -83,6 +85,8 @@ const SPECS: Spec[] = [
   { flag: 'jwt-cold-tokens', arg: 'N', help: 'distinct tokens minted for jwt-cold; bounds its request count (default 8000)' },
   { flag: 'duel-rounds', arg: 'N', help: 'rounds of each duel scenario, 1..100 (default 5; smoke 2)' },
   { flag: 'duel-sec', arg: 'S', help: 'seconds of each duel round, both sides loaded at once (default duration/2, at least 3; smoke 1)' },
+  { flag: 'scrape-ms', arg: 'MS', help: 'metrics-duel: how often side B\'s /metrics is scraped (default 1000)' },
+  { flag: 'metrics-duel-protocol', arg: 'udp|http', help: 'metrics-duel: the announces both sides get (default udp; http: keep-alive, use --generator wrk)' },
   { flag: 'warmup', arg: 'S', help: 'longest warm-up pass before measuring (default 3)' },
   { flag: 'ceiling-duration', arg: 'S', help: 'seconds of each generator-ceiling measurement, taken right before each scenario (default min(duration/4, 2))' },
   { flag: 'no-ceiling', arg: null, help: 'skip the generator-ceiling measurements' },
@@ -188,6 +192,8 @@ export function parseOptions(argv: string[]): Options {
   if (udpGenerator !== null && udpGenerator !== 'native' && udpGenerator !== 'node') throw new UsageError(`--udp-generator: native or node, got "${udpGenerator}"`);
   const duelRounds = int('duel-rounds', smoke ? 2 : 5);
   if (duelRounds > 100) throw new UsageError('--duel-rounds: at most 100');
+  const metricsDuelProtocol = str('metrics-duel-protocol') ?? 'udp';
+  if (metricsDuelProtocol !== 'udp' && metricsDuelProtocol !== 'http') throw new UsageError(`--metrics-duel-protocol: udp or http, got "${metricsDuelProtocol}"`);
   const udpWindow = int('udp-window', 64);
   if (udpWindow > 256) throw new UsageError('--udp-window: at most 256');
 
@@ -218,6 +224,8 @@ export function parseOptions(argv: string[]): Options {
     duelRounds,
     // At least 1 s: wrk runs whole seconds (rounded up), and a shorter round is mostly start-up.
     duelSec: numOpt('duel-sec', smoke ? 1 : Math.max(3, durationSec / 2), 1),
+    scrapeMs: int('scrape-ms', 1000, 10),
+    metricsDuelProtocol,
     warmupSec: numOpt('warmup', smoke ? 1 : 3),
     ceilingSec: numOpt('ceiling-duration', Math.max(0.5, Math.min(durationSec / 4, 2)), 0.2),
     ceilings: !raw.has('no-ceiling'),

@@ -10,6 +10,7 @@ import { jwtCold } from './jwt-cold.js';
 import { jwtDuel } from './jwt-duel.js';
 import { jwtWarm } from './jwt-warm.js';
 import { memory } from './memory.js';
+import { metricsDuel } from './metrics-duel.js';
 import { udpAnnounce } from './udp-announce.js';
 import { udpConnect } from './udp-connect.js';
 import { udpDuel } from './udp-duel.js';
@@ -22,7 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   udpConnect, udpAnnounce, udpScrape,
   uniform, zipf, heavySwarm,
   jwtWarm, jwtCold,
-  udpDuel, httpDuel, jwtDuel,
+  udpDuel, httpDuel, jwtDuel, metricsDuel,
   memory,
 ];
 

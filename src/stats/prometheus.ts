@@ -68,6 +68,8 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
 export class PrometheusExporter {
   private readonly registry = new Registry();
   private snap: Snapshot | null = null;
+  /** Every I/O thread's block summed, refilled at each scrape (one allocation for the tracker's life). */
+  private readonly totals = new RequestStats();
 
   constructor(private readonly src: MetricsSources) {
     for (const m of this.metrics()) this.add(m);
@@ -88,7 +90,8 @@ export class PrometheusExporter {
   /** The whole exposition: this tracker's metrics, then the process's. */
   async render(): Promise<string> {
     const threads = this.src.ioThreads();
-    const totals = new RequestStats();
+    const totals = this.totals;
+    totals.slots.fill(0);
     for (const t of threads) totals.add(t.stats);
     this.snap = { totals, threads, swarm: this.src.swarm() };
     try {
