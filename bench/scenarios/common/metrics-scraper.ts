@@ -40,18 +40,26 @@ export function withScrapes(side: DuelSide, apiBase: string, everyMs: number): {
     ...side,
     load: async (durationSec) => {
       let running = true;
+      let wake: (() => void) | null = null; // ends the wait between scrapes when the load ends
       const loop = (async (): Promise<void> => {
         while (running) {
           const next = performance.now() + everyMs;
           await scrapeOnce();
           const wait = next - performance.now();
-          if (running && wait > 0) await new Promise((r) => setTimeout(r, wait));
+          if (running && wait > 0) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, wait);
+              wake = () => { clearTimeout(timer); resolve(); };
+            });
+            wake = null;
+          }
         }
       })();
       try {
         return await side.load(durationSec);
       } finally {
         running = false;
+        (wake as (() => void) | null)?.();
         await loop;
       }
     },
