@@ -55,6 +55,8 @@ export interface MetricsSources {
 
 interface Snapshot {
   totals: RequestStats;
+  /** Responses per response kind (each histogram's count), summed once per scrape. */
+  kindTotals: Float64Array;
   threads: { name: string; stats: RequestStats }[];
   swarm: SwarmTotals;
 }
@@ -70,6 +72,7 @@ export class PrometheusExporter {
   private snap: Snapshot | null = null;
   /** Every I/O thread's block summed, refilled at each scrape (one allocation for the tracker's life). */
   private readonly totals = new RequestStats();
+  private readonly kindTotals = new Float64Array(RESPONSE_KINDS);
 
   constructor(private readonly src: MetricsSources) {
     for (const m of this.metrics()) this.add(m);
@@ -93,7 +96,8 @@ export class PrometheusExporter {
     const totals = this.totals;
     totals.slots.fill(0);
     for (const t of threads) totals.add(t.stats);
-    this.snap = { totals, threads, swarm: this.src.swarm() };
+    for (let k = 0; k < RESPONSE_KINDS; k++) this.kindTotals[k] = totals.latency[k]!.total;
+    this.snap = { totals, kindTotals: this.kindTotals, threads, swarm: this.src.swarm() };
     try {
       return (await this.registry.metrics()) + (await processMetrics().metrics());
     } finally {
@@ -154,7 +158,7 @@ export class PrometheusExporter {
         'histogram', (out) => this.histograms(out, proto, `hayate_${p}_response_duration_seconds`, HAYATE_BOUNDS_MICROS, 1e-6)));
     }
     list.push(counter('hayate_responses_total', 'Answered requests by protocol, action and outcome (ok, client_error: a failure reason, internal_error)', (out) => {
-      const t = this.s.totals;
+      const totals = this.s.kindTotals;
       const sums = new Map<string, { labels: Record<string, string>; value: number }>();
       for (let k = 0; k < RESPONSE_KINDS; k++) {
         const l = responseLabels(k);
@@ -163,7 +167,7 @@ export class PrometheusExporter {
         const key = `${l.protocol}/${l.action}/${outcome}`;
         let e = sums.get(key);
         if (e === undefined) sums.set(key, e = { labels: { protocol: l.protocol, action: l.action, outcome }, value: 0 });
-        e.value += t.latency[k]!.total;
+        e.value += totals[k]!;
       }
       for (const e of sums.values()) out.push(e);
     }));
@@ -274,13 +278,13 @@ export class PrometheusExporter {
 
   /** Every response kind of `proto` that has answers, as histogram `name` with chihaya's labels. */
   private histograms(out: Sample[], proto: Proto, name: string, bounds: readonly number[], scale: number): void {
-    const t = this.s.totals;
+    const { totals: t, kindTotals } = this.s;
     const per = RESPONSE_KINDS / PROTOCOLS.length;
     for (let k = proto * per; k < (proto + 1) * per; k++) {
-      const h = t.latency[k]!;
-      if (h.total === 0) continue; // as chihaya: a label set appears once it was observed
+      if (kindTotals[k] === 0) continue; // as chihaya: a label set appears once it was observed
       const l = responseLabels(k);
-      pushHistogram(out, name, { action: l.action, address_family: l.family, error: l.error }, h, t.latencySumMicros(k), bounds, scale);
+      pushHistogram(out, name, { action: l.action, address_family: l.family, error: l.error }, t.latency[k]!, kindTotals[k]!,
+        t.latencySumMicros(k), bounds, scale);
     }
   }
 }

@@ -38,9 +38,10 @@ export class ScrapeMetric {
  * LatencyHistogram. `boundsMicros` ascending; a bound counts the buckets whose upper edge is at or
  * below it (a value in a bucket that straddles the bound is counted at the next bound: exact where
  * the bounds are edges of the histogram, i.e. powers of two, and low by at most one ~9% bucket
- * elsewhere). `scale` turns microseconds into the metric's unit.
+ * elsewhere). `total` is the histogram's count (computed once per scrape by the caller); `scale` turns
+ * microseconds into the metric's unit.
  */
-export function pushHistogram(out: Sample[], name: string, labels: Labels, h: LatencyHistogram, sumMicros: number,
+export function pushHistogram(out: Sample[], name: string, labels: Labels, h: LatencyHistogram, total: number, sumMicros: number,
   boundsMicros: readonly number[], scale: number): void {
   let i = 0;
   let seen = 0;
@@ -48,7 +49,6 @@ export function pushHistogram(out: Sample[], name: string, labels: Labels, h: La
     while (i < LATENCY_BUCKETS && LatencyHistogram.bucketUpperMicros(i) <= bound) seen += h.counts[i++]!;
     out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: round(bound * scale) }, value: seen });
   }
-  const total = h.total;
   out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: total });
   out.push({ metricName: `${name}_sum`, labels, value: sumMicros * scale });
   out.push({ metricName: `${name}_count`, labels, value: total });
