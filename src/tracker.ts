@@ -14,6 +14,7 @@ import type { ControlOp } from './dispatch/shard-host.js';
 import { SwarmPool } from './dispatch/swarm-pool.js';
 import type { FaultRequest } from './io/io-messages.js';
 import { IoThreads } from './io/io-threads.js';
+import { ClusterLink } from './cluster/cluster-link.js';
 import { PrometheusExporter } from './stats/prometheus.js';
 import { MemStats } from './stats/mem-stats.js';
 import { RequestStats } from './stats/request-stats.js';
@@ -64,11 +65,13 @@ export class Tracker implements SwarmControl {
   private readonly health: HealthProbe[] = [];
   /** The one JWT verification pool (when `jwkSetURI` is set); each I/O thread has its own cache. */
   readonly jwt: VerificationBroker | null;
+  /** Cluster mode (when `redisURL` is set): the link to the other instances' swarms. */
+  readonly cluster: ClusterLink | null;
 
   private constructor(readonly config: Config, readonly log: Log, options: TrackerOptions) {
     const onFatal = options.onFatal ?? ((err: Error) => log.info(`fatal: ${err.message}`));
     this.whitelist = new ClientWhitelist(config.clientWhitelistEnabled, config.clientWhitelist);
-    this.mesh = allocateMesh(ioThreadsOf(config), config.workers);
+    this.mesh = allocateMesh(ioThreadsOf(config), config.workers, config.redisURL !== '');
     // Every owner needs a shard of its own to be of use: fewer shards than owners are raised (logged).
     this.settings = { ...swarmSettingsOf(config), torrentMapShards: Math.max(config.torrentMapShards, this.mesh.owners) };
     this.shards = Shard.allocateAll(this.settings);
@@ -89,11 +92,16 @@ export class Tracker implements SwarmControl {
       whitelist: () => this.whitelist.list(), faultInjection: options.faultInjection === true,
       jwtKeySet, onVerify: (index, items) => this.jwt?.request(index, items),
     });
+    this.cluster = config.redisURL === '' ? null : new ClusterLink(config, this.settings, this.mesh, log);
+    if (this.cluster !== null) this.health.push(() => this.cluster!.health());
     this.pool = this.mesh.ownersAreIo ? null : new SwarmPool(this.settings, this.shards, this.mesh, log, {
       ownerDied: (owner) => this.io.ownerDied(owner),
       onFatal,
     });
     this.metrics = this.prometheus();
+    // Extension point: the cluster link's own figures (hayate_cluster_*: link state, replication lag)
+    // are to be registered here, `this.metrics.add(new ScrapeMetric(...))` reading the link's shared
+    // state at scrape time, as every other metric does.
   }
 
   private prometheus(): PrometheusExporter {
@@ -123,6 +131,7 @@ export class Tracker implements SwarmControl {
         log.info(`torrentMapShards raised from ${config.torrentMapShards} to ${t.settings.torrentMapShards}: one per shard owner at least`);
       }
       await t.pool?.ready();
+      t.cluster?.start(); // loads the swarms in the background; /check says `syncing` meanwhile
       if (t.jwt !== null) {
         startCoarseClock();
         await t.jwt.start(); // first JWK set fetch attempted (announces fail closed until one succeeds)
@@ -168,11 +177,13 @@ export class Tracker implements SwarmControl {
   }
 
   statsDocument(): Record<string, unknown> {
-    return statsObject(this.started, this.requestTotals(), this.totals.read(), this.memStats, {
+    const doc = statsObject(this.started, this.requestTotals(), this.totals.read(), this.memStats, {
       swarmWorkerRestarts: this.pool?.restarts ?? 0,
       ioThreadRestarts: this.io.restarts,
       ioThreads: this.io.stats.map((stats, i) => ({ name: `io-${String(i + 1).padStart(2, '0')}`, stats })),
     });
+    if (this.cluster !== null) doc.cluster = this.cluster.statsObject();
+    return doc;
   }
 
   // SwarmControl: admin operations, run by the thread that owns the torrent.
@@ -211,6 +222,7 @@ export class Tracker implements SwarmControl {
     this.api = null;
     this.memStats?.close();
     this.loopDelay?.close();
+    await this.cluster?.close();
     await this.pool?.close();
     await this.jwt?.close();
   }

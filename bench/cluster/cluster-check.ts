@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { createCluster } from 'redis';
 import { othersCpuSec, othersSnapshot } from '../env/other-processes.js';
 import { CpuMeter } from '../env/process-cpu.js';
-import { BatchKind, batchBytes, writeBatchHeader } from './change-codec.js';
-import { keySlot } from './key-slot.js';
+import { BatchKind, batchBytes, writeBatchHeader } from '../../src/cluster/change-batch.js';
+import { keySlot } from '../../src/cluster/key-slot.js';
 import type { LagFigures } from './lag-recorder.js';
-import { BINARY_REPLIES } from './stream-reply.js';
+import { BINARY_REPLIES } from '../../src/cluster/stream-reply.js';
 import { groupKey, makePeerPool } from './synthetic-peers.js';
 import { TickPublisher } from './tick-publisher.js';
 

@@ -8,7 +8,7 @@
 // parent as stream-tailer.js: {ready} up, {stop, expected} down, {result} up.
 import { createClient } from 'redis';
 import { LagRecorder } from './lag-recorder.js';
-import { BINARY_REPLIES, forEachStream } from './stream-reply.js';
+import { BINARY_REPLIES, forEachStream } from '../../src/cluster/stream-reply.js';
 
 const [mode, pollArg, idHex, groupsJson] = process.argv.slice(2);
 const pollMs = Number(pollArg);

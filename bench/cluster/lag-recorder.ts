@@ -2,8 +2,8 @@
 // batch from its first-change time and span) and Redis-arrival-to-apply lag per entry (the entry ID's ms,
 // Redis's clock: the same machine's clock here).
 import { OFF_FLAGS, OFF_PORT } from '../../src/core/announce-record.js';
-import { changeOffset, readBatchHeader } from './change-codec.js';
-import { entryIdMs, fieldValue, type StreamEntry } from './stream-reply.js';
+import { changeOffset, readBatchHeader } from '../../src/cluster/change-batch.js';
+import { entryIdMs, fieldValue, type StreamEntry } from '../../src/cluster/stream-reply.js';
 
 export interface LagFigures {
   changes: number;

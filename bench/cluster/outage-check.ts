@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { BatchKind, batchBytes, writeBatchHeader } from './change-codec.js';
+import { BatchKind, batchBytes, writeBatchHeader } from '../../src/cluster/change-batch.js';
 import { startRedisServer } from './redis-server-process.js';
-import { BINARY_REPLIES, forEachStream } from './stream-reply.js';
+import { BINARY_REPLIES, forEachStream } from '../../src/cluster/stream-reply.js';
 import { groupKey } from './synthetic-peers.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

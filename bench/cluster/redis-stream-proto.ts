@@ -28,10 +28,10 @@ import type { SwarmSettings } from '../../src/swarm/settings.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { othersCpuSec, othersSnapshot, stealSec } from '../env/other-processes.js';
 import { CpuMeter } from '../env/process-cpu.js';
-import { BatchKind, batchBytes, BATCH_HEADER_BYTES, CHANGE_BYTES, changeOffset, readBatchHeader, writeBatchHeader } from './change-codec.js';
+import { BatchKind, batchBytes, BATCH_HEADER_BYTES, CHANGE_BYTES, changeOffset, readBatchHeader, writeBatchHeader } from '../../src/cluster/change-batch.js';
 import { TickPublisher } from './tick-publisher.js';
 import { startRedisServer, usedMemory, type RedisServer } from './redis-server-process.js';
-import { BINARY_REPLIES, fieldValue } from './stream-reply.js';
+import { BINARY_REPLIES, fieldValue } from '../../src/cluster/stream-reply.js';
 import { groupKey, infoHashOf, makePeerPool, type PeerPool } from './synthetic-peers.js';
 import type { LagFigures } from './lag-recorder.js';
 

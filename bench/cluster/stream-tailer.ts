@@ -8,7 +8,7 @@
 import { createClient } from 'redis';
 import { LagRecorder } from './lag-recorder.js';
 import { groupKey } from './synthetic-peers.js';
-import { BINARY_REPLIES, forEachStream } from './stream-reply.js';
+import { BINARY_REPLIES, forEachStream } from '../../src/cluster/stream-reply.js';
 
 const [portArg, groupsArg, idHex, blockArg, gapArg] = process.argv.slice(2);
 const port = Number(portArg);

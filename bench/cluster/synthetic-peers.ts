@@ -6,7 +6,7 @@ import {
   FLAG_HAS_V4, FLAG_SEEDING, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_IPV4, OFF_PEER_ID, OFF_PORT,
 } from '../../src/core/announce-record.js';
 import { shardOf } from '../../src/swarm/shard-of.js';
-import { CHANGE_BYTES } from './change-codec.js';
+import { CHANGE_BYTES } from '../../src/cluster/change-batch.js';
 
 export interface PeerPool {
   count: number;

@@ -2,7 +2,7 @@
 // `tickMs` the changes that arrived since the last tick are sealed into one batch per shard group and
 // sent (not awaited: the hot path never waits for Redis). At most `maxPendingEntries` batches may be
 // unanswered; past that a tick's batches are dropped and counted (the outbox bound).
-import { BatchKind, batchBytes, changeOffset, CHANGE_BYTES, writeBatchHeader } from './change-codec.js';
+import { BatchKind, batchBytes, changeOffset, CHANGE_BYTES, writeBatchHeader } from '../../src/cluster/change-batch.js';
 import type { PeerPool } from './synthetic-peers.js';
 
 export type SendBatch = (group: number, blob: Buffer, nowMs: number) => Promise<unknown>;

@@ -57,6 +57,14 @@ export interface Config {
   jwtIssuer: string;           // ours: "" = check `iss` only when the JWK set carries `issuer`
   jwtWorkers: number;          // ours: piscina threads verifying signatures
 
+  // Ours: cluster mode (instances share their swarms through Redis)
+  redisURL: string;            // "" = standalone; redis://[user:password@]host:port[/db], rediss:// for TLS
+  redisCluster: boolean;       // redisURL names a node of a Redis Cluster
+  redisKeyPrefix: string;      // prefix of every key (several tracker clusters may share one Redis)
+  redisTickMs: number;         // how often changes are sealed into a batch and published
+  redisOutboxChanges: number;  // per shard group: changes held while Redis is slow or away; older ones are dropped (counted)
+  redisSyncTimeoutMs: number;  // report ready after this even if the swarms could not be loaded from Redis
+
   // Ours: architecture
   ioThreads: number;           // I/O threads (HTTP + UDP sockets each); 0 = one per available CPU, at most 16
   workers: number;             // swarm worker threads; 0 = the I/O threads own the shards themselves
@@ -109,6 +117,13 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   jwtAudience: '',
   jwtIssuer: '',
   jwtWorkers: 1,
+
+  redisURL: '',
+  redisCluster: false,
+  redisKeyPrefix: 'hayate',
+  redisTickMs: 50,
+  redisOutboxChanges: 65_536,
+  redisSyncTimeoutMs: 30_000,
 
   ioThreads: 0,
   workers: 0,

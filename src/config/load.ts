@@ -16,7 +16,7 @@ export { parseListenAddr };
 
 type Kind =
   | 'bool' | 'int' | 'ratio' | 'duration' | 'timeout' | 'string' | 'header' | 'strings' | 'addr'
-  | 'driver' | 'url';
+  | 'driver' | 'url' | 'redisUrl';
 
 interface KeySpec {
   readonly name: string; // canonical spelling, used in messages
@@ -70,6 +70,12 @@ const KEYS: readonly KeySpec[] = [
   { name: 'jwtAudience', field: 'jwtAudience', kind: 'string' },
   { name: 'jwtIssuer', field: 'jwtIssuer', kind: 'string' },
   { name: 'jwtWorkers', field: 'jwtWorkers', kind: 'int', min: 1, max: 64 },
+  { name: 'redisURL', field: 'redisURL', kind: 'redisUrl' },
+  { name: 'redisCluster', field: 'redisCluster', kind: 'bool' },
+  { name: 'redisKeyPrefix', field: 'redisKeyPrefix', kind: 'string' },
+  { name: 'redisTick', field: 'redisTickMs', kind: 'duration' },
+  { name: 'redisOutboxChanges', field: 'redisOutboxChanges', kind: 'int', min: 1024 },
+  { name: 'redisSyncTimeout', field: 'redisSyncTimeoutMs', kind: 'duration' },
   { name: 'ioThreads', field: 'ioThreads', kind: 'int', min: 0, max: 64 },
   { name: 'workers', field: 'workers', kind: 'int', min: 0, max: 64 },
 ];
@@ -163,6 +169,10 @@ function readValue(spec: KeySpec, value: unknown, warnings: string[]): unknown {
       if (typeof value !== 'string') fail(name, value, 'must be a string');
       if (value !== '') checkKeySetURL(name, value, warnings);
       return value;
+    case 'redisUrl':
+      if (typeof value !== 'string') fail(name, value, 'must be a string');
+      if (value !== '') checkRedisURL(name, value);
+      return value;
   }
 }
 
@@ -177,6 +187,18 @@ function checkKeySetURL(name: string, value: string, warnings: string[]): void {
   if (url.protocol === 'http:') {
     warnings.push(`config: ${name}: ${show(value)}: keys fetched over plain HTTP can be tampered with in transit`);
   }
+}
+
+function checkRedisURL(name: string, value: string): void {
+  const shown = value.replace(/\/\/[^@/]*@/, '//***@'); // never print a password
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(name, shown, 'must be a redis:// or rediss:// URL, e.g. "redis://:password@redis:6379/0"');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') fail(name, shown, 'must be a redis:// or rediss:// URL');
+  if (url.hostname === '') fail(name, shown, 'names no host');
 }
 
 function editDistance(a: string, b: string): number {

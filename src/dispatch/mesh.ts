@@ -4,6 +4,7 @@
 // ring keeps a single producer and a single consumer; one doorbell per consuming thread. Allocated once
 // by the main thread and handed to every thread; it outlives any of them, so a restarted thread resumes
 // on the same rings.
+import { allocateClusterFeeds, type ClusterFeedMemory } from './cluster-feed.js';
 import { allocateDoorbell } from './doorbell.js';
 import { allocateRing, type RingMemory } from './ring.js';
 
@@ -21,6 +22,8 @@ export interface MeshMemory {
   ioDoorbells: SharedArrayBuffer[];
   /** One per owner: the I/O thread's own doorbell when owners are I/O threads. */
   ownerDoorbells: SharedArrayBuffer[];
+  /** Cluster mode: each owner's change and remote rings to and from the cluster link thread. */
+  cluster: ClusterFeedMemory[] | null;
 }
 
 /**
@@ -36,7 +39,7 @@ function pow2Floor(n: number): number {
   return 2 ** Math.floor(Math.log2(n));
 }
 
-export function allocateMesh(ioThreads: number, workers: number): MeshMemory {
+export function allocateMesh(ioThreads: number, workers: number, clusterMode = false): MeshMemory {
   const ownersAreIo = workers === 0;
   const owners = ownersAreIo ? ioThreads : workers;
   const { requestBytes, replyBytes } = ringBytes(owners);
@@ -53,7 +56,8 @@ export function allocateMesh(ioThreads: number, workers: number): MeshMemory {
   }
   const ioDoorbells = Array.from({ length: ioThreads }, () => allocateDoorbell());
   const ownerDoorbells = ownersAreIo ? ioDoorbells : Array.from({ length: owners }, () => allocateDoorbell());
-  return { ioThreads, owners, ownersAreIo, requests, replies, ioDoorbells, ownerDoorbells };
+  const cluster = clusterMode ? allocateClusterFeeds(owners) : null;
+  return { ioThreads, owners, ownersAreIo, requests, replies, ioDoorbells, ownerDoorbells, cluster };
 }
 
 /** Which owner a shard belongs to. */

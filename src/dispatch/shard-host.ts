@@ -9,6 +9,7 @@ import type { ShardMemory } from '../swarm/shard.js';
 import type { TorrentSummary } from '../swarm/peer-store.js';
 import { SwarmEngine } from '../swarm/swarm-engine.js';
 import { AnnounceHandler } from './announce-handler.js';
+import { ClusterFeed } from './cluster-feed.js';
 import { Doorbell } from './doorbell.js';
 import { ownerOfShard, type MeshMemory } from './mesh.js';
 import { Ring } from './ring.js';
@@ -39,6 +40,8 @@ export class ShardHost {
   private readonly reaper: NodeJS.Timeout;
   /** A reply ring was full: the drain stopped early and must run again soon. */
   stalled = false;
+  /** Cluster mode: this owner's changes out and the other instances' changes in. */
+  private readonly feed: ClusterFeed | null;
 
   /**
    * `owner` is this host's index among the mesh's owners; `shards` are every shard's memory (only those
@@ -53,6 +56,8 @@ export class ShardHost {
       if (rq === null || rp === null || rq === undefined || rp === undefined) continue;
       this.peers.push({ requests: new Ring(rq), replies: new Ring(rp), doorbell: new Doorbell(mesh.ioDoorbells[i]!), produced: false });
     }
+    this.feed = mesh.cluster === null ? null : new ClusterFeed(mesh.cluster[owner]!, this.engine);
+    this.engine.changes = this.feed;
     this.reaper = setInterval(() => this.engine.reap(Date.now()), settings.reapIntervalMs);
     this.reaper.unref();
   }
@@ -60,13 +65,14 @@ export class ShardHost {
   /** Whether any request ring has a message (the doorbell's last look before sleeping). */
   hasWork(): boolean {
     for (const p of this.peers) if (p.requests.hasMessage()) return true;
-    return false;
+    return this.feed !== null && this.feed.hasWork();
   }
 
   /** Answers everything queued on every request ring (stopping at a full reply ring), then rings doorbells. */
   drain(): void {
     const nowMs = Date.now(); // one clock read per batch
     this.stalled = false;
+    this.feed?.drain();
     for (const p of this.peers) {
       if (!this.drainPeer(p, nowMs)) this.stalled = true;
       if (p.produced) {

@@ -25,6 +25,17 @@ export class PeerClock {
    * True when a peer last seen at `lastTick` has been idle too long at `nowTick`. A stamp "from the
    * future" (a clock stepped backwards) counts as fresh, not as ancient.
    */
+  /** True when tick `a` is later than tick `b` (wrap-around arithmetic). */
+  isNewer(a: number, b: number): boolean {
+    const d = (a - b) & 0xffff;
+    return d !== 0 && d < HALF;
+  }
+
+  /** Wall-clock ms of a tick seen no more than half the range ago (for republishing a peer's age). */
+  msOf(tick: number, nowMs: number): number {
+    return nowMs - ((this.tick(nowMs) - tick) & 0xffff) * this.unitMs;
+  }
+
   isIdle(nowTick: number, lastTick: number): boolean {
     const age = (nowTick - lastTick) & 0xffff;
     return age < HALF && age > this.maxIdleTicks;

@@ -3,10 +3,14 @@
 // doubly-linked lists threaded through the records, so joining, leaving and graduating are O(1), and
 // handing out numwant peers walks numwant records from a head that then moves on (round robin).
 //
-// Record layout (bytes): 0 torrent slot (low 24 bits; 0 = free record) and flags (high 8 bits)
+// Record layout (bytes): 0 torrent slot (low 24 bits; 0 = free record) and flags (high 8 bits: seeder,
+//   remote)
 //   | 4 prev | 8 next (free-list link when free) | 12 peer_id[20] | 32 port (network order)
 //   | 34 last seen (u16 PeerClock tick) | 36 ip[4|16]
 // IPv4: 40 bytes a peer, IPv6: 52.
+import {
+  FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_FLAGS, OFF_IPV4, OFF_IPV6, OFF_PEER_ID, OFF_PORT,
+} from '../core/announce-record.js';
 import { finalize, mixWord, wordAt } from './keyed-hash.js';
 import { RecordSlots, type RecordSlotsMemory } from './record-slots.js';
 import { SharedArena } from './shared-arena.js';
@@ -21,6 +25,8 @@ const B_LAST_SEEN = 34;
 export const B_IP = 36;
 const TORRENT_MASK = 0xff_ffff;
 const FLAG_SEEDER = 1 << 24;
+/** Cluster mode: the peer announced to another instance (its changes are not published from here). */
+const FLAG_REMOTE = 1 << 25;
 /** Torrent slots must fit the record's 24 bits. */
 export const MAX_TORRENT_SLOT = TORRENT_MASK;
 
@@ -134,7 +140,16 @@ export class PeerTable {
 
   setSeeder(slot: number, seeder: boolean): void {
     const w = slot * this.recordWords + W_TORRENT;
-    this.u32[w] = (this.u32[w]! & TORRENT_MASK) | (seeder ? FLAG_SEEDER : 0);
+    this.u32[w] = (this.u32[w]! & ~FLAG_SEEDER) | (seeder ? FLAG_SEEDER : 0);
+  }
+
+  isRemote(slot: number): boolean {
+    return (this.u32[slot * this.recordWords + W_TORRENT]! & FLAG_REMOTE) !== 0;
+  }
+
+  setRemote(slot: number, remote: boolean): void {
+    const w = slot * this.recordWords + W_TORRENT;
+    this.u32[w] = remote ? this.u32[w]! | FLAG_REMOTE : this.u32[w]! & ~FLAG_REMOTE;
   }
 
   touch(slot: number, src: Uint8Array, portOff: number, tick: number): void {
@@ -142,6 +157,19 @@ export class PeerTable {
     this.u16[(base + B_LAST_SEEN) >>> 1] = tick;
     this.u8[base + B_PORT] = src[portOff]!;
     this.u8[base + B_PORT + 1] = src[portOff + 1]!;
+  }
+
+  /**
+   * Writes what an announce record would say of this peer (peer_id, address, port, family and role
+   * flags) into `rec`; the info_hash and event are the caller's. For republishing a peer (cluster mode).
+   */
+  describeInto(slot: number, family: 0 | 1, rec: Buffer): void {
+    const base = slot * this.recordBytes;
+    rec.set(this.u8.subarray(base + B_PEER_ID, base + B_PEER_ID + 20), OFF_PEER_ID);
+    rec.set(this.u8.subarray(base + B_IP, base + B_IP + this.ipBytes), family === 0 ? OFF_IPV4 : OFF_IPV6);
+    rec[OFF_PORT] = this.u8[base + B_PORT]!;
+    rec[OFF_PORT + 1] = this.u8[base + B_PORT + 1]!;
+    rec[OFF_FLAGS] = (family === 0 ? FLAG_HAS_V4 : FLAG_HAS_V6 | FLAG_V6_CAPABLE) | (this.isSeeder(slot) ? FLAG_SEEDING : 0);
   }
 
   /** The torrent slot of a live record, 0 for a free one. */

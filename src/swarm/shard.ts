@@ -123,7 +123,7 @@ export class Shard {
    * Removes every peer the clock says is idle at `nowTick` and, with `purgeEmpty`, the torrents that
    * leaves empty. Returns the number of peers reaped.
    */
-  reap(nowTick: number, clock: PeerClock, purgeEmpty: boolean): number {
+  reap(nowTick: number, clock: PeerClock, purgeEmpty: boolean, onPurge?: (bytes: Uint8Array, at: number) => void): number {
     let reaped = 0;
     for (let family = 0 as 0 | 1; family < 2; family++) {
       const table = this.peers[family];
@@ -140,6 +140,7 @@ export class Shard {
     if (purgeEmpty) {
       this.torrents.forEachLive((t) => {
         if (this.torrents.isEmpty(t)) {
+          onPurge?.(this.torrents.u8, this.torrents.infoHashAt(t));
           this.torrents.remove(t);
           this.counters[Counter.TorrentsReaped]++;
         }

@@ -16,11 +16,22 @@ import type { PeerStore, TorrentSummary } from './peer-store.js';
 import type { SwarmSettings } from './settings.js';
 import { List } from './torrent-table.js';
 
+/** What the cluster link needs to hear of a swarm: each applied local announce and each purged torrent. */
+export interface SwarmChanges {
+  /** `rec` (its first 64 bytes: the peer and its event) was applied at `nowMs`. */
+  applied(rec: Buffer, nowMs: number): void;
+  /** The torrent whose infohash is bytes[at, at + 20) was deleted because it had no peer left. */
+  purged(bytes: Uint8Array, at: number): void;
+}
+
 export class SwarmEngine implements PeerStore {
   /** shards[i] is shard i when this thread owns it, else undefined. */
   readonly shards: (Shard | undefined)[];
   private readonly outcome: AnnounceOutcome;
-  private readonly clock: PeerClock;
+  readonly clock: PeerClock;
+
+  /** Where applied announces and purged torrents are reported (cluster mode), or null. */
+  changes: SwarmChanges | null = null;
 
   constructor(readonly settings: SwarmSettings, memories: readonly (ShardMemory | undefined)[], repair = false) {
     this.shards = memories.map((m) => (m === undefined ? undefined : new Shard(m)));
@@ -41,7 +52,6 @@ export class SwarmEngine implements PeerStore {
     const shard = this.shardFor(rec, OFF_INFO_HASH);
     const torrents = shard.torrents;
     const event = rec[OFF_EVENT]!;
-    const flags = rec[OFF_FLAGS]!;
     let t = torrents.find(rec, OFF_INFO_HASH);
     if (t === 0) {
       if (event === Event.Stopped || event === Event.Paused) return this.decide(0, 0, false);
@@ -52,11 +62,61 @@ export class SwarmEngine implements PeerStore {
       t = shard.addTorrent(rec, OFF_INFO_HASH);
       if (t === 0) return this.refuseFull(shard);
     }
+    if (!this.applyPeers(shard, t, rec, tick, false, true)) return this.refuseFull(shard);
+    this.changes?.applied(rec, nowMs);
+    const seeders = torrents.seeders(t);
+    const leechers = torrents.leechers(t);
+    // The selection buffers hold maxNumWant peers: never trust a record to respect that.
+    const numWant = Math.min(rec.readUInt32LE(OFF_NUM_WANT), this.settings.maxNumWant);
+    const seeding = (rec[OFF_FLAGS]! & FLAG_SEEDING) !== 0 || event === Event.Completed;
+    const withPeers = numWant > 0 && event !== Event.Stopped && event !== Event.Paused;
+    if (withPeers) this.select(shard, t, rec, seeding, this.self4, this.self6, numWant);
+    if (this.settings.purgeInactiveTorrents && torrents.isEmpty(t)) this.purge(shard, t);
+    return this.decide(seeders, leechers, withPeers);
+  }
+
+  /**
+   * Applies a change another instance made (cluster mode): the same rules as an announce, with the
+   * peers marked remote and last seen at `timeMs` (the other instance's clock), and no reply. A change
+   * already older than a peer's lifetime is dropped (it would be reaped at once); `countSnatch` is false
+   * for changes that carry no new completion (a republish). False when a table bound refused it.
+   */
+  applyRemote(rec: Buffer, timeMs: number, nowMs: number, countSnatch: boolean): boolean {
+    if (nowMs - timeMs > this.settings.maxIdleMs) return true;
+    const shard = this.shardFor(rec, OFF_INFO_HASH);
+    const torrents = shard.torrents;
+    const event = rec[OFF_EVENT]!;
+    let t = torrents.find(rec, OFF_INFO_HASH);
+    if (t === 0) {
+      if (event === Event.Stopped || event === Event.Paused) return true;
+      // The instance that took the announce decided it was admissible (createOnAnnounce, or a torrent
+      // created through its API): every instance holds the swarm.
+      t = shard.addTorrent(rec, OFF_INFO_HASH);
+      if (t === 0) return this.refusedFull(shard);
+    }
+    if (!this.applyPeers(shard, t, rec, this.clock.tick(Math.min(timeMs, nowMs)), true, countSnatch)) return this.refusedFull(shard);
+    if (this.settings.purgeInactiveTorrents && torrents.isEmpty(t)) this.purge(shard, t);
+    return true;
+  }
+
+  // Slots of the announcer's own records after applyPeers (for the self-peer fallback of select).
+  private self4 = 0;
+  private self6 = 0;
+
+  /**
+   * Registers, refreshes or removes the announcer's endpoints (one record per family) and moves them
+   * between seeders and leechers. `remote`: the peer's origin is another instance. False when a table
+   * bound refused a new record (an emptied new torrent is deleted again).
+   */
+  private applyPeers(shard: Shard, t: number, rec: Buffer, tick: number, remote: boolean, countSnatch: boolean): boolean {
+    const torrents = shard.torrents;
+    const event = rec[OFF_EVENT]!;
+    const flags = rec[OFF_FLAGS]!;
     const seeding = (flags & FLAG_SEEDING) !== 0 || event === Event.Completed;
     const leaving = event === Event.Stopped || event === Event.Paused; // chihaya v1 removes paused peers too
     let snatched = false;
-    let self4 = 0;
-    let self6 = 0;
+    this.self4 = 0;
+    this.self6 = 0;
     for (let family = 0 as 0 | 1; family < 2; family++) {
       if ((flags & (family === 0 ? FLAG_HAS_V4 : FLAG_HAS_V6)) === 0) continue;
       const table = shard.peers[family];
@@ -70,29 +130,30 @@ export class SwarmEngine implements PeerStore {
         slot = shard.addPeer(t, family, rec, OFF_PEER_ID, ipOff, OFF_PORT, seeding, tick);
         if (slot === 0) {
           if (torrents.isEmpty(t)) shard.deleteTorrent(t, false);
-          return this.refuseFull(shard);
+          return false;
         }
+        if (remote) table.setRemote(slot, true);
         if (event === Event.Completed) snatched = true;
       } else {
         if (event === Event.Completed && !table.isSeeder(slot)) snatched = true;
-        table.touch(slot, rec, OFF_PORT, tick);
+        // A late remote change (held during an outage) must not make a fresher peer look older.
+        if (!remote || !this.clock.isNewer(table.lastSeen(slot), tick)) table.touch(slot, rec, OFF_PORT, tick);
+        table.setRemote(slot, remote);
         shard.setRole(t, family, slot, seeding);
       }
-      if (family === 0) self4 = slot;
-      else self6 = slot;
+      if (family === 0) this.self4 = slot;
+      else this.self6 = slot;
     }
-    if (snatched) {
+    if (snatched && countSnatch) {
       torrents.addSnatch(t);
-      shard.counters[peerCounter(self4 !== 0 ? 0 : 1, PeerCounter.Completed)]++;
+      shard.counters[peerCounter(this.self4 !== 0 ? 0 : 1, PeerCounter.Completed)]++;
     }
-    const seeders = torrents.seeders(t);
-    const leechers = torrents.leechers(t);
-    // The selection buffers hold maxNumWant peers: never trust a record to respect that.
-    const numWant = Math.min(rec.readUInt32LE(OFF_NUM_WANT), this.settings.maxNumWant);
-    const withPeers = numWant > 0 && !leaving;
-    if (withPeers) this.select(shard, t, rec, seeding, self4, self6, numWant);
-    if (this.settings.purgeInactiveTorrents && torrents.isEmpty(t)) shard.deleteTorrent(t, false);
-    return this.decide(seeders, leechers, withPeers);
+    return true;
+  }
+
+  private purge(shard: Shard, t: number): void {
+    this.changes?.purged(shard.torrents.u8, shard.torrents.infoHashAt(t));
+    shard.deleteTorrent(t, false);
   }
 
   private select(shard: Shard, t: number, rec: Buffer, seeding: boolean, self4: number, self6: number, numWant: number): void {
@@ -182,6 +243,11 @@ export class SwarmEngine implements PeerStore {
     return this.refuse(AnnounceFailure.SwarmFull);
   }
 
+  private refusedFull(shard: Shard): false {
+    shard.counters[Counter.RefusedFull]++;
+    return false;
+  }
+
   /** Seeders, snatches and leechers of infoHash[off..off+20) into counts[at..at+3) (zeros if unknown). */
   scrape(infoHashes: Uint8Array, off: number, counts: Uint32Array, at: number): void {
     const shard = this.shardFor(infoHashes, off);
@@ -198,14 +264,17 @@ export class SwarmEngine implements PeerStore {
   reap(nowMs: number): number {
     let n = 0;
     const tick = this.clock.tick(nowMs);
+    const purged = this.changes === null ? undefined : this.onPurged;
     for (const s of this.shards) {
       if (s === undefined) continue;
       const t0 = performance.now();
-      n += s.reap(tick, this.clock, this.settings.purgeInactiveTorrents);
+      n += s.reap(tick, this.clock, this.settings.purgeInactiveTorrents, purged);
       recordSweep(s.counters, performance.now() - t0);
     }
     return n;
   }
+
+  private readonly onPurged = (bytes: Uint8Array, at: number): void => this.changes?.purged(bytes, at);
 
   // Control plane (admin API): rare, may allocate.
 
@@ -219,6 +288,16 @@ export class SwarmEngine implements PeerStore {
       leechers: shard.torrents.leechers(t),
       snatches: shard.torrents.snatches(t),
     };
+  }
+
+  /**
+   * A torrent's snatch count as the cluster has it (loaded at join): never lowers a count this instance
+   * already holds. Unknown torrents are left alone (they would be empty).
+   */
+  setSnatches(bytes: Uint8Array, at: number, count: number): void {
+    const shard = this.shardFor(bytes, at);
+    const t = shard.torrents.find(bytes, at);
+    if (t !== 0 && shard.torrents.snatches(t) < count) shard.torrents.setSnatches(t, count);
   }
 
   /** Creates the torrent if absent; false when its shard is full. */

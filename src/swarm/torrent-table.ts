@@ -99,6 +99,11 @@ export class TorrentTable {
     this.slots.release(slot);
   }
 
+  /** Offset in `u8` of the torrent's infohash (20 bytes). */
+  infoHashAt(slot: number): number {
+    return slot * TORRENT_BYTES;
+  }
+
   head(slot: number, list: List): number {
     return this.u32[slot * 16 + W_HEADS + list]!;
   }
@@ -131,6 +136,10 @@ export class TorrentTable {
 
   snatches(slot: number): number {
     return this.u32[slot * 16 + W_SNATCHES]!;
+  }
+
+  setSnatches(slot: number, count: number): void {
+    this.u32[slot * 16 + W_SNATCHES] = count;
   }
 
   addSnatch(slot: number): void {

@@ -1,5 +1,5 @@
-// The cluster prototype's message format: one Redis stream entry carries one batch of peer changes from
-// one instance for one shard group, as a single binary field. A change is the first 64 bytes of the
+// Cluster mode's message format in Redis: one stream entry carries one batch of peer changes from one
+// instance for one shard group, as a single binary field. A change is the first 64 bytes of the
 // 80-byte announce record verbatim (info_hash, peer_id, IPv4, IPv6, port, flags, event), so the hot path
 // publishes a change with one 64-byte copy and a receiver applies it through the same record format.
 // The batch header carries what is common to the batch: who sent it, its per-group sequence number and

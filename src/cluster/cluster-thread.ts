@@ -1,0 +1,152 @@
+// The cluster link thread (cluster-01, when `redisURL` is set): the instance's one door to Redis. It
+// loads the cluster's swarms at start (join), publishes this instance's changes every tick, tails the
+// other instances' changes and hands them to the shard owners, checks every second that Redis still has
+// each group's data (and republishes this instance's peers when it lost them), and keeps the link's
+// state in shared memory. Announces never wait on any of it.
+import { randomBytes } from 'node:crypto';
+import { parentPort, workerData } from 'node:worker_threads';
+import { SHARD_GROUPS } from '../dispatch/cluster-messages.js';
+import { formatElapsed } from '../util/duration-format.js';
+import type { ClusterThreadData, FromCluster } from './cluster-messages.js';
+import { ensureEpoch, joinAll } from './joiner.js';
+import { LinkSlot, LinkState } from './link-state.js';
+import { Publisher } from './publisher.js';
+import { groupKeys } from './redis-keys.js';
+import { RedisLink } from './redis-link.js';
+import { RemoteWriter } from './remote-writer.js';
+import { GroupTailer, SeenBatches } from './tailer.js';
+
+const data = workerData as ClusterThreadData;
+const post = (m: FromCluster): void => parentPort!.postMessage(m);
+const log = (level: number, line: string): void => post({ type: 'log', level, line });
+const state = new LinkState(data.state);
+const instanceId = randomBytes(8);
+const writer = new RemoteWriter(data.mesh, data.shards);
+const closing = new AbortController();
+const r = data.redis;
+
+let lastError = '';
+function linkResult(ok: boolean, err?: Error): void {
+  const connected = state.get(LinkSlot.Connected) === 1;
+  if (ok && !connected) {
+    const since = state.get(LinkSlot.DownSinceMs);
+    state.set(LinkSlot.Connected, 1);
+    state.set(LinkSlot.DownSinceMs, 0);
+    if (since > 0) log(0, `cluster: redis link up again after ${formatElapsed(Date.now() - since)}`);
+    else log(1, 'cluster: connected to redis');
+  } else if (!ok && connected) {
+    state.set(LinkSlot.Connected, 0);
+    state.set(LinkSlot.DownSinceMs, Date.now());
+    log(0, `cluster: redis link down (${err?.message ?? 'no answer'}); serving from local tables, holding changes`);
+  }
+  if (err !== undefined) lastError = err.message;
+}
+
+let pendingRepublish = 0;
+function republishLater(groups: number): void {
+  pendingRepublish |= groups;
+}
+
+async function main(): Promise<void> {
+  state.set(LinkSlot.Connected, 0);
+  state.set(LinkSlot.DownSinceMs, 0); // not down yet: connecting (a restarted link starts over too)
+  const link = await RedisLink.open({
+    url: r.url, cluster: r.cluster, connectTimeoutMs: r.connectTimeoutMs, reconnectMs: r.reconnectMs,
+    onError: (err) => { lastError = err.message; },
+  }, closing.signal);
+  linkResult(true);
+  const publisher = new Publisher(data.mesh, link, state, {
+    prefix: r.prefix, instanceId, outboxChanges: r.outboxChanges, windowMs: data.windowMs,
+    onResult: linkResult, onRepublishNeeded: republishLater,
+  });
+  const ticker = setInterval(() => publisher.tick(), r.tickMs);
+
+  // The groups' reading connections first (opening 16 of them takes a while), so that changes flow in
+  // as soon as the instance reports ready.
+  const t0 = performance.now();
+  const tailers = Array.from({ length: SHARD_GROUPS }, (_, g) => new GroupTailer(groupKeys(r.prefix, g), link, writer, state,
+    new SeenBatches(), '0-0', {
+      instanceId, reconnectMs: r.reconnectMs, isClosed: () => closing.signal.aborted,
+      onError: (err) => log(1, `cluster: reading group ${g}: ${err.message}; retrying`),
+    }));
+  await Promise.all(tailers.map((t) => t.connect()));
+
+  // Join: until it succeeds (Redis may go away in the middle; a join is idempotent).
+  let joined;
+  for (;;) {
+    try {
+      joined = await joinAll(link, r.prefix, instanceId, writer, state);
+      break;
+    } catch (err) {
+      linkResult(false, err as Error);
+      await new Promise((res) => setTimeout(res, r.reconnectMs));
+    }
+  }
+  const epochs = joined.map((j) => j.epoch);
+  tailers.forEach((t, g) => { t.resumeAfter(joined[g]!.lastId, joined[g]!.seen); void t.run(); });
+  const ms = performance.now() - t0;
+  state.set(LinkSlot.JoinMs, ms);
+  state.set(LinkSlot.Synced, 1);
+  post({ type: 'synced', changes: state.get(LinkSlot.JoinChanges), ms });
+  if (data.republishAfterJoin) republishLater((1 << SHARD_GROUPS) - 1);
+
+  // Once a second: expiry of quiet groups, Redis' memory of each group, republishes asked for.
+  const second = setInterval(() => {
+    publisher.refreshExpiry();
+    void checkEpochs(link, epochs);
+    if (pendingRepublish !== 0 && state.get(LinkSlot.Connected) === 1) {
+      const groups = pendingRepublish;
+      pendingRepublish = 0;
+      state.add(LinkSlot.Republishes);
+      log(1, `cluster: republishing this instance's peers of ${groups === (1 << SHARD_GROUPS) - 1 ? 'every group' : `groups 0x${groups.toString(16)}`}`);
+      void writer.republish(groups);
+    }
+  }, 1000);
+  closing.signal.addEventListener('abort', () => {
+    clearInterval(ticker);
+    clearInterval(second);
+    for (const t of tailers) t.close();
+    link.close();
+  }, { once: true });
+}
+
+/** A group whose epoch key is gone (or changed) lost its data in Redis: set a new one, republish. */
+async function checkEpochs(link: RedisLink, epochs: string[]): Promise<void> {
+  let lost = 0;
+  await Promise.all(epochs.map(async (known, g) => {
+    try {
+      const k = groupKeys(r.prefix, g);
+      const now = await link.command<string | null>(k.epoch, ['GET', k.epoch]);
+      linkResult(true);
+      if (now === known) return;
+      epochs[g] = now ?? await ensureEpoch(link, r.prefix, g);
+      lost |= 1 << g;
+    } catch (err) {
+      linkResult(false, err as Error);
+    }
+  }));
+  if (lost !== 0) {
+    state.add(LinkSlot.DataLosses, popcount(lost));
+    log(0, `cluster: redis lost the data of ${popcount(lost)} group(s); republishing this instance's peers there`);
+    republishLater(lost);
+  }
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  for (let v = n; v !== 0; v &= v - 1) c++;
+  return c;
+}
+
+parentPort!.on('message', (m: { type: 'close' } | { type: 'last-error' }) => {
+  if (m.type === 'close') {
+    closing.abort();
+    parentPort!.close();
+  } else {
+    log(1, `cluster: last redis error: ${lastError}`);
+  }
+});
+
+main().catch((err: unknown) => {
+  if (!closing.signal.aborted) log(0, `cluster: link stopped: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+});

@@ -1,0 +1,91 @@
+// Changes on their way to Redis, per shard group: an open batch that collects one tick's changes, then
+// sealed batches waiting to be sent (several while Redis is slow or away). Bounded per group: past
+// `maxChanges` the oldest batches are dropped, counted, and the group is marked so this instance
+// republishes its peers of that group once Redis answers again.
+import { BatchKind, batchBytes, changeOffset, MAX_CHANGES_PER_BATCH, writeBatchHeader } from './change-batch.js';
+import { CHANGE_BYTES } from '../dispatch/cluster-messages.js';
+import { OFF_EVENT, OFF_INFO_HASH, Event } from '../core/announce-record.js';
+
+export interface SealedBatch {
+  readonly kind: BatchKind;
+  readonly count: number;
+  readonly bytes: Buffer;
+  /** Infohashes of its `completed` changes (live batches): each adds one to the torrent's snatch count. */
+  readonly completed: Buffer[];
+}
+
+class OpenBatch {
+  changes: Buffer = Buffer.allocUnsafe(64 * CHANGE_BYTES);
+  count = 0;
+  firstMs = 0;
+  lastMs = 0;
+  completed: Buffer[] = [];
+
+  constructor(readonly kind: BatchKind) {}
+
+  add(src: Uint8Array, at: number, timeMs: number): void {
+    if ((this.count + 1) * CHANGE_BYTES > this.changes.length) {
+      const bigger = Buffer.allocUnsafe(this.changes.length * 2);
+      this.changes.copy(bigger, 0, 0, this.count * CHANGE_BYTES);
+      this.changes = bigger;
+    }
+    this.changes.set(src.subarray(at, at + CHANGE_BYTES), this.count * CHANGE_BYTES);
+    if (this.count === 0 || timeMs < this.firstMs) this.firstMs = timeMs;
+    if (timeMs > this.lastMs) this.lastMs = timeMs;
+    if (this.kind === BatchKind.Live && src[at + OFF_EVENT] === Event.Completed) {
+      this.completed.push(Buffer.from(src.subarray(at + OFF_INFO_HASH, at + OFF_INFO_HASH + 20)));
+    }
+    this.count++;
+  }
+}
+
+export class GroupOutbox {
+  private open: OpenBatch | null = null;
+  readonly sealed: SealedBatch[] = [];
+  /** Changes held (open and sealed). */
+  held = 0;
+  /** Batches sent and not yet answered. */
+  inFlight = 0;
+  /** Changes were dropped: republish this group once Redis answers. */
+  dropped = false;
+  private seq = 0;
+
+  constructor(private readonly maxChanges: number, private readonly instanceId: Buffer, private readonly onDrop: (changes: number) => void) {}
+
+  add(src: Uint8Array, at: number, timeMs: number, kind: BatchKind): void {
+    if (this.open !== null && (this.open.kind !== kind || this.open.count === MAX_CHANGES_PER_BATCH)) this.seal();
+    this.open ??= new OpenBatch(kind);
+    this.open.add(src, at, timeMs);
+    this.held++;
+    while (this.held > this.maxChanges && this.sealed.length > 0) {
+      const lost = this.sealed.shift()!;
+      this.held -= lost.count;
+      this.dropped = true;
+      this.onDrop(lost.count);
+    }
+  }
+
+  /** Closes the open batch (once per tick). */
+  seal(): void {
+    const o = this.open;
+    if (o === null) return;
+    this.open = null;
+    const bytes = Buffer.allocUnsafe(batchBytes(o.count));
+    o.changes.copy(bytes, changeOffset(0), 0, o.count * CHANGE_BYTES);
+    writeBatchHeader(bytes, o.kind, o.count, this.seq++, this.instanceId, o.firstMs, o.lastMs);
+    this.sealed.push({ kind: o.kind, count: o.count, bytes, completed: o.completed });
+  }
+
+  /** The next batch to send (removed from the queue; `putBack` if sending failed). */
+  take(): SealedBatch | undefined {
+    return this.sealed.shift();
+  }
+
+  putBack(b: SealedBatch): void {
+    this.sealed.unshift(b);
+  }
+
+  sent(b: SealedBatch): void {
+    this.held -= b.count;
+  }
+}
