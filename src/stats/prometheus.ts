@@ -10,7 +10,7 @@ import { FAILURE_REASONS } from './failure-reasons.js';
 import { processMetrics } from './process-metrics.js';
 import { RequestStats } from './request-stats.js';
 import { PROTOCOLS, Proto, RESPONSE_KINDS, responseLabels } from './response-kinds.js';
-import { pushHistogram, ScrapeMetric, type Sample } from './scrape-metric.js';
+import { HistogramSamples, ScrapeMetric, type Sample } from './scrape-metric.js';
 import { GC_BUCKET_BOUNDS_MS, type SweepTotals, type SwarmTotals } from '../swarm/swarm-totals.js';
 
 /** chihaya's response-time buckets: 9.375 ms doubling, 10 of them (in microseconds here). */
@@ -73,6 +73,8 @@ export class PrometheusExporter {
   /** Every I/O thread's block summed, refilled at each scrape (one allocation for the tracker's life). */
   private readonly totals = new RequestStats();
   private readonly kindTotals = new Float64Array(RESPONSE_KINDS);
+  /** The histogram samples per metric name and response kind, built when a kind first has answers. */
+  private readonly histogramSamples = new Map<string, (HistogramSamples | undefined)[]>();
 
   constructor(private readonly src: MetricsSources) {
     for (const m of this.metrics()) this.add(m);
@@ -282,9 +284,14 @@ export class PrometheusExporter {
     const per = RESPONSE_KINDS / PROTOCOLS.length;
     for (let k = proto * per; k < (proto + 1) * per; k++) {
       if (kindTotals[k] === 0) continue; // as chihaya: a label set appears once it was observed
-      const l = responseLabels(k);
-      pushHistogram(out, name, { action: l.action, address_family: l.family, error: l.error }, t.latency[k]!, kindTotals[k]!,
-        t.latencySumMicros(k), bounds, scale);
+      let byKind = this.histogramSamples.get(name);
+      if (byKind === undefined) this.histogramSamples.set(name, byKind = []);
+      let samples = byKind[k];
+      if (samples === undefined) {
+        const l = responseLabels(k);
+        samples = byKind[k] = new HistogramSamples(name, { action: l.action, address_family: l.family, error: l.error }, bounds, scale);
+      }
+      samples.push(out, t.latency[k]!, kindTotals[k]!, t.latencySumMicros(k));
     }
   }
 }

@@ -34,24 +34,46 @@ export class ScrapeMetric {
 }
 
 /**
- * Pushes a Prometheus histogram's samples (`_bucket` per bound and +Inf, `_sum`, `_count`) for one
- * LatencyHistogram. `boundsMicros` ascending; a bound counts the buckets whose upper edge is at or
- * below it (a value in a bucket that straddles the bound is counted at the next bound: exact where
- * the bounds are edges of the histogram, i.e. powers of two, and low by at most one ~9% bucket
- * elsewhere). `total` is the histogram's count (computed once per scrape by the caller); `scale` turns
- * microseconds into the metric's unit.
+ * The samples of one Prometheus histogram (`_bucket` per bound and +Inf, `_sum`, `_count`) over one
+ * LatencyHistogram, built once (labels, bounds, which buckets fall under each bound) and refilled at
+ * every scrape: a scrape allocates nothing for it. `boundsMicros` ascending; a bound counts the buckets
+ * whose upper edge is at or below it (a value in a bucket that straddles the bound is counted at the
+ * next bound: exact where the bounds are edges of the histogram, i.e. powers of two, and low by at most
+ * one ~9% bucket elsewhere). `scale` turns microseconds into the metric's unit.
  */
-export function pushHistogram(out: Sample[], name: string, labels: Labels, h: LatencyHistogram, total: number, sumMicros: number,
-  boundsMicros: readonly number[], scale: number): void {
-  let i = 0;
-  let seen = 0;
-  for (const bound of boundsMicros) {
-    while (i < LATENCY_BUCKETS && LatencyHistogram.bucketUpperMicros(i) <= bound) seen += h.counts[i++]!;
-    out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: round(bound * scale) }, value: seen });
+export class HistogramSamples {
+  private readonly samples: Sample[] = [];
+  /** cut[b]: the buckets below bound b are [0, cut[b]). */
+  private readonly cut: number[] = [];
+
+  constructor(name: string, labels: Labels, boundsMicros: readonly number[], private readonly scale: number) {
+    let i = 0;
+    for (const bound of boundsMicros) {
+      while (i < LATENCY_BUCKETS && LatencyHistogram.bucketUpperMicros(i) <= bound) i++;
+      this.cut.push(i);
+      this.samples.push({ metricName: `${name}_bucket`, labels: { ...labels, le: round(bound * scale) }, value: 0 });
+    }
+    this.samples.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: 0 });
+    this.samples.push({ metricName: `${name}_sum`, labels, value: 0 });
+    this.samples.push({ metricName: `${name}_count`, labels, value: 0 });
   }
-  out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: total });
-  out.push({ metricName: `${name}_sum`, labels, value: sumMicros * scale });
-  out.push({ metricName: `${name}_count`, labels, value: total });
+
+  /** Pushes the samples with `h`'s counts; `total` is its count (summed once per scrape by the caller). */
+  push(out: Sample[], h: LatencyHistogram, total: number, sumMicros: number): void {
+    const s = this.samples;
+    const bounds = this.cut.length;
+    let i = 0;
+    let seen = 0;
+    for (let b = 0; b < bounds; b++) {
+      const end = this.cut[b]!;
+      for (; i < end; i++) seen += h.counts[i]!;
+      s[b]!.value = seen;
+    }
+    s[bounds]!.value = total;
+    s[bounds + 1]!.value = sumMicros * this.scale;
+    s[bounds + 2]!.value = total;
+    for (const x of s) out.push(x);
+  }
 }
 
 /** Bounds printed without float noise (9.375, 0.000016). */
