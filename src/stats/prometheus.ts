@@ -4,8 +4,8 @@
 // Every figure is read when Prometheus scrapes, from what the threads already keep in shared memory
 // (per-I/O-thread counters and histograms, shard counters, ring positions, loop-delay slots): the
 // request path pays nothing for /metrics. A scrape takes one snapshot (threads summed once) and renders
-// every metric from it.
-import { Registry } from 'prom-client';
+// every metric from it. prom-client itself is loaded at the first scrape (it costs a start ~0.1 s).
+import type { Registry } from 'prom-client';
 import { FAILURE_REASONS } from './failure-reasons.js';
 import { processMetrics } from './process-metrics.js';
 import { RequestStats } from './request-stats.js';
@@ -68,7 +68,9 @@ const OUTCOME_NAMES = ['ok', 'client_error', 'internal_error'] as const;
 const LOOP_STATS = ['p50', 'p99', 'max'] as const;
 
 export class PrometheusExporter {
-  private readonly registry = new Registry();
+  private registry: Registry | null = null;
+  private readonly list: ScrapeMetric[] = [];
+  private readonly names = new Set<string>();
   private snap: Snapshot | null = null;
   /** Every I/O thread's block summed, refilled at each scrape (one allocation for the tracker's life). */
   private readonly totals = new RequestStats();
@@ -85,15 +87,30 @@ export class PrometheusExporter {
    * cluster link's state and replication lag, under `hayate_cluster_*`). Names must be unique.
    */
   add(metric: ScrapeMetric): void {
-    this.registry.registerMetric(metric.asMetric());
+    if (this.names.has(metric.name)) throw new Error(`metric ${metric.name} registered twice`);
+    this.names.add(metric.name);
+    this.list.push(metric);
+    this.registry?.registerMetric(metric.asMetric());
   }
 
+  /** The Prometheus text format, version 0.0.4 (prom-client's Registry.PROMETHEUS_CONTENT_TYPE). */
   get contentType(): string {
-    return this.registry.contentType;
+    return 'text/plain; version=0.0.4; charset=utf-8';
+  }
+
+  private async loadRegistry(): Promise<Registry> {
+    const prom = await import('prom-client');
+    if (this.registry !== null) return this.registry; // another scrape loaded it meanwhile
+    const r = new prom.Registry();
+    for (const m of this.list) r.registerMetric(m.asMetric());
+    this.registry = r;
+    return r;
   }
 
   /** The whole exposition: this tracker's metrics, then the process's. */
   async render(): Promise<string> {
+    const registry = this.registry ?? await this.loadRegistry();
+    const processRegistry = await processMetrics();
     const threads = this.src.ioThreads();
     const totals = this.totals;
     totals.slots.fill(0);
@@ -101,7 +118,7 @@ export class PrometheusExporter {
     for (let k = 0; k < RESPONSE_KINDS; k++) this.kindTotals[k] = totals.latency[k]!.total;
     this.snap = { totals, kindTotals: this.kindTotals, threads, swarm: this.src.swarm() };
     try {
-      return (await this.registry.metrics()) + (await processMetrics().metrics());
+      return (await registry.metrics()) + (await processRegistry.metrics());
     } finally {
       this.snap = null;
     }
