@@ -12,7 +12,7 @@ const MAY_IMPORT = {
   protocol: ['core', 'config', 'util'],
   swarm: ['core', 'config', 'util'],
   auth: ['core', 'config', 'util'],
-  stats: ['swarm', 'core', 'util'],
+  stats: ['swarm', 'protocol', 'core', 'util'],
   dispatch: ['swarm', 'protocol', 'core', 'config', 'util'],
   frontends: ['dispatch', 'protocol', 'auth', 'stats', 'core', 'config', 'util'],
   cluster: ['dispatch', 'swarm', 'core', 'config', 'stats', 'util'],

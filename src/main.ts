@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const p = tracker.ports;
-  log.info(`hayate listening: http ${p.http ?? 'off'}, udp ${p.udp ?? 'off'}, api ${p.api ?? 'off'}` +
+  log.info(`hayate listening: http ${p.http ?? 'off'}, ${p.https === null ? '' : `https ${p.https}, `}udp ${p.udp ?? 'off'}, api ${p.api ?? 'off'}` +
     ` (io threads ${tracker.io.count}, workers ${config.workers}, shards ${tracker.settings.torrentMapShards}` +
     `${tracker.io.udpMode === '' ? '' : `; udp: ${tracker.io.udpMode}`})`);
 

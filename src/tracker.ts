@@ -4,15 +4,18 @@
 // and, in-process on free ports, by the end-to-end tests.
 import { availableParallelism } from 'node:os';
 import { AdminApi, type HealthProbe } from './api/admin-api.js';
+import { checkTlsFiles } from './config/tls-files.js';
 import { ClientWhitelist, coarseNow, SharedKeySetView, startCoarseClock, VerificationBroker } from './auth/index.js';
 import { MAX_AUTO_IO_THREADS, type Config } from './config/config.js';
 import type { SwarmControl } from './dispatch/dispatcher.js';
 import { allocateMesh, ownerOfShard, type MeshMemory } from './dispatch/mesh.js';
+import { MeshOccupancy } from './dispatch/mesh-occupancy.js';
 import type { ControlOp } from './dispatch/shard-host.js';
 import { SwarmPool } from './dispatch/swarm-pool.js';
 import type { FaultRequest } from './io/io-messages.js';
 import { IoThreads } from './io/io-threads.js';
 import { ClusterLink } from './cluster/cluster-link.js';
+import { PrometheusExporter } from './stats/prometheus.js';
 import { MemStats } from './stats/mem-stats.js';
 import { RequestStats } from './stats/request-stats.js';
 import { renderStats, statsObject } from './stats/stats-json.js';
@@ -22,10 +25,12 @@ import { shardOf } from './swarm/shard-of.js';
 import { Shard, type ShardMemory } from './swarm/shard.js';
 import { SwarmTotalsReader } from './swarm/swarm-totals.js';
 import type { Log } from './util/log.js';
+import { LOOP_DELAY_SLOTS, LoopDelayMonitor } from './util/loop-delay.js';
 
 export interface TrackerPorts {
   api: number | null;
   http: number | null;
+  https: number | null;
   udp: number | null;
 }
 
@@ -42,7 +47,7 @@ export function ioThreadsOf(config: Config): number {
 }
 
 export class Tracker implements SwarmControl {
-  readonly ports: TrackerPorts = { api: null, http: null, udp: null };
+  readonly ports: TrackerPorts = { api: null, http: null, https: null, udp: null };
   readonly started = new Date();
   readonly whitelist: ClientWhitelist;
   readonly settings: SwarmSettings;
@@ -53,6 +58,10 @@ export class Tracker implements SwarmControl {
   private readonly totals: SwarmTotalsReader;
   private api: AdminApi | null = null;
   private memStats: MemStats | null = null;
+  private readonly mainLoopDelay = new Float64Array(LOOP_DELAY_SLOTS);
+  private loopDelay: LoopDelayMonitor | null = null;
+  /** GET /metrics; other parts add their own metrics here (PrometheusExporter.add). */
+  readonly metrics: PrometheusExporter;
   private readonly health: HealthProbe[] = [];
   /** The one JWT verification pool (when `jwkSetURI` is set); each I/O thread has its own cache. */
   readonly jwt: VerificationBroker | null;
@@ -89,10 +98,33 @@ export class Tracker implements SwarmControl {
       ownerDied: (owner) => this.io.ownerDied(owner),
       onFatal,
     });
+    this.metrics = this.prometheus();
+    // Extension point: the cluster link's own figures (hayate_cluster_*: link state, replication lag)
+    // are to be registered here, `this.metrics.add(new ScrapeMetric(...))` reading the link's shared
+    // state at scrape time, as every other metric does.
+  }
+
+  private prometheus(): PrometheusExporter {
+    const rings = new MeshOccupancy(this.mesh);
+    const owner = (j: number): string => this.mesh.ownersAreIo ? `io-${String(j + 1).padStart(2, '0')}` : `swarm-${String(j + 1).padStart(2, '0')}`;
+    return new PrometheusExporter({
+      ioThreads: () => this.io.stats.map((stats, i) => ({ name: `io-${String(i + 1).padStart(2, '0')}`, stats })),
+      swarm: () => this.totals.read(),
+      sweeps: () => this.totals.sweeps(),
+      rings: () => rings.read().map((r) => ({ ...r, owner: owner(r.owner) })),
+      swarmWorkers: () => (this.pool?.loopDelays ?? []).map((loopDelay, j) => ({ name: owner(j), loopDelay })),
+      mainLoopDelay: this.mainLoopDelay,
+      restarts: () => ({ io: this.io.restarts, swarm: this.pool?.restarts ?? 0 }),
+      jwt: this.jwt === null ? null : () => {
+        const b = this.jwt!;
+        return { ...b.counters, keySetFetchedAtMs: b.source.lastGoodAtMs, keySetUsable: b.source.current() !== null };
+      },
+    });
   }
 
   /** Starts every thread and listener; rejects (after closing what started) when one cannot start. */
   static async start(config: Config, log: Log, options: TrackerOptions = {}): Promise<Tracker> {
+    checkTlsFiles(config, []); // a config not read by load.ts (tests, embedders) is checked too
     const t = new Tracker(config, log, options);
     try {
       if (t.settings.torrentMapShards !== config.torrentMapShards) {
@@ -106,6 +138,7 @@ export class Tracker implements SwarmControl {
       // The swarm workers and the I/O threads start together (requests queue on the rings meanwhile).
       const [ports] = await Promise.all([t.io.start(), t.pool?.ready()]);
       t.ports.http = ports.http;
+      t.ports.https = ports.https;
       t.ports.udp = ports.udp;
       await t.listenApi();
     } catch (err) {
@@ -119,6 +152,7 @@ export class Tracker implements SwarmControl {
     const c = this.config;
     if (c.apiListenAddr === null) return;
     if (c.includeMemStats) this.memStats = new MemStats(c.memStatsIntervalMs, c.verboseMemStats);
+    this.loopDelay = new LoopDelayMonitor(this.mainLoopDelay);
     this.api = new AdminApi({
       control: this,
       whitelist: {
@@ -127,6 +161,7 @@ export class Tracker implements SwarmControl {
         remove: (id) => { const had = this.whitelist.remove(id); this.io.whitelist('remove', id); return had; },
       },
       stats: (query) => renderStats(this.statsDocument(), query),
+      metrics: this.metrics,
       health: this.health,
       log: this.log,
       readTimeoutMs: c.apiReadTimeoutMs,
@@ -187,6 +222,7 @@ export class Tracker implements SwarmControl {
     await this.api?.close();
     this.api = null;
     this.memStats?.close();
+    this.loopDelay?.close();
     await this.cluster?.close();
     await this.pool?.close();
     await this.jwt?.close();

@@ -32,6 +32,8 @@ export interface Options {
   jwtFloodConcurrency: number;  // jwt-flood: connections (HTTP) or datagrams in flight (UDP) per attacker address
   duelRounds: number;           // rounds of each duel scenario (udp-duel, http-duel, jwt-duel)
   duelSec: number;              // seconds of each duel round
+  scrapeMs: number;             // metrics-duel: side B's /metrics scraped this often
+  metricsDuelProtocol: 'udp' | 'http';
   warmupSec: number;
   ceilingSec: number;
   ceilings: boolean;
@@ -91,6 +93,8 @@ const SPECS: Spec[] = [
   { flag: 'jwt-flood-concurrency', arg: 'N', help: 'jwt-flood: per attacker address, keep-alive connections (http) or datagrams in flight (udp, 256 per socket) (default 64)' },
   { flag: 'duel-rounds', arg: 'N', help: 'rounds of each duel scenario, 1..100 (default 5; smoke 2)' },
   { flag: 'duel-sec', arg: 'S', help: 'seconds of each duel round, both sides loaded at once (default duration/2, at least 3; smoke 1)' },
+  { flag: 'scrape-ms', arg: 'MS', help: 'metrics-duel: how often side B\'s /metrics is scraped (default 1000)' },
+  { flag: 'metrics-duel-protocol', arg: 'udp|http', help: 'metrics-duel: the announces both sides get (default udp; http: keep-alive, use --generator wrk)' },
   { flag: 'warmup', arg: 'S', help: 'longest warm-up pass before measuring (default 3)' },
   { flag: 'ceiling-duration', arg: 'S', help: 'seconds of each generator-ceiling measurement, taken right before each scenario (default min(duration/4, 2))' },
   { flag: 'no-ceiling', arg: null, help: 'skip the generator-ceiling measurements' },
@@ -198,6 +202,8 @@ export function parseOptions(argv: string[]): Options {
   if (duelRounds > 100) throw new UsageError('--duel-rounds: at most 100');
   const jwtFloodProtocol = str('jwt-flood-protocol') ?? 'http';
   if (jwtFloodProtocol !== 'http' && jwtFloodProtocol !== 'udp') throw new UsageError(`--jwt-flood-protocol: http or udp, got "${jwtFloodProtocol}"`);
+  const metricsDuelProtocol = str('metrics-duel-protocol') ?? 'udp';
+  if (metricsDuelProtocol !== 'udp' && metricsDuelProtocol !== 'http') throw new UsageError(`--metrics-duel-protocol: udp or http, got "${metricsDuelProtocol}"`);
   const udpWindow = int('udp-window', 64);
   if (udpWindow > 256) throw new UsageError('--udp-window: at most 256');
 
@@ -232,6 +238,8 @@ export function parseOptions(argv: string[]): Options {
     duelRounds,
     // At least 1 s: wrk runs whole seconds (rounded up), and a shorter round is mostly start-up.
     duelSec: numOpt('duel-sec', smoke ? 1 : Math.max(3, durationSec / 2), 1),
+    scrapeMs: int('scrape-ms', 1000, 10),
+    metricsDuelProtocol,
     warmupSec: numOpt('warmup', smoke ? 1 : 3),
     ceilingSec: numOpt('ceiling-duration', Math.max(0.5, Math.min(durationSec / 4, 2)), 0.2),
     ceilings: !raw.has('no-ceiling'),

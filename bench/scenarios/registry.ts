@@ -11,6 +11,7 @@ import { jwtDuel } from './jwt-duel.js';
 import { jwtFlood } from './jwt-flood.js';
 import { jwtWarm } from './jwt-warm.js';
 import { memory } from './memory.js';
+import { metricsDuel } from './metrics-duel.js';
 import { udpAnnounce } from './udp-announce.js';
 import { udpConnect } from './udp-connect.js';
 import { udpDuel } from './udp-duel.js';
@@ -23,7 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   udpConnect, udpAnnounce, udpScrape,
   uniform, zipf, heavySwarm,
   jwtWarm, jwtCold, jwtFlood,
-  udpDuel, httpDuel, jwtDuel,
+  udpDuel, httpDuel, jwtDuel, metricsDuel,
   memory,
 ];
 

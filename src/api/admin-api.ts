@@ -18,6 +18,8 @@ export interface AdminApiDeps {
   whitelist: { allows(id: string): boolean; add(id: string): void; remove(id: string): boolean };
   /** The /stats document (chihaya v1's shape plus ours), rendered for `query` (?flatten, ?pretty). */
   stats: (query: URLSearchParams) => string;
+  /** GET /metrics: the Prometheus exposition and its content type. */
+  metrics: { render(): Promise<string>; readonly contentType: string };
   health: HealthProbe[];
   log: Log;
   /** api read timeout: a whole request must arrive within it (0 = none). */
@@ -85,6 +87,9 @@ export class AdminApi {
     const url = new URL(req.url ?? '/', 'http://api');
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    // Prometheus asks for /metrics with GET and no query: anything else is a mistake to say so at
+    // once (nothing is logged: a misconfigured scraper would fill the log).
+    if (path === '/metrics') return this.metrics(method, req.url ?? '');
     // HAProxy's default `option httpchk` probes with `OPTIONS / HTTP/1.0`: answer it with /check's
     // verdict, so even a default health check takes an unfit instance out of service.
     if (method === 'OPTIONS') return { ...this.check(), headers: { Allow: 'GET, HEAD, PUT, DELETE, OPTIONS' } };
@@ -97,6 +102,13 @@ export class AdminApi {
     const client = /^\/clients\/([^/]+)$/.exec(path);
     if (client !== null) return this.client(method, client[1]!);
     return text(404, '404 page not found\n');
+  }
+
+  private async metrics(method: string, url: string): Promise<Answer> {
+    if (method !== 'GET' && method !== 'HEAD') return notAllowed('GET, HEAD');
+    if (url.includes('?')) return text(400, '/metrics takes no query string\n');
+    const m = this.deps.metrics;
+    return { status: 200, body: await m.render(), headers: { 'Content-Type': m.contentType } };
   }
 
   private check(): Answer {

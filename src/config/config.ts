@@ -28,6 +28,10 @@ export interface Config {
   apiListenAddr: ListenAddr | null;
   httpListenAddr: ListenAddr | null;
   udpListenAddr: ListenAddr | null;
+  // Ours: native TLS (uWebSockets.js SSLApp in every I/O thread, beside the plain app); null = off
+  httpsListenAddr: ListenAddr | null;
+  tlsCertPath: string;         // PEM certificate (chain), read by every I/O thread at start
+  tlsKeyPath: string;          // PEM private key (unencrypted)
 
   // Timeouts: 0 = none. Read: whole request; write: whole response; request: shutdown grace period.
   apiReadTimeoutMs: number;
@@ -88,6 +92,9 @@ export const defaultConfig: Readonly<Config> = Object.freeze({
   apiListenAddr: { host: 'localhost', port: 6880 },
   httpListenAddr: { host: 'localhost', port: 6881 },
   udpListenAddr: { host: 'localhost', port: 6882 },
+  httpsListenAddr: null,
+  tlsCertPath: '',
+  tlsKeyPath: '',
 
   apiReadTimeoutMs: 10_000,
   apiWriteTimeoutMs: 10_000,

@@ -8,6 +8,8 @@ import { formatDuration } from '../util/duration-format.js';
 import { parseGoDuration } from './duration.js';
 import { ConfigError } from './config-error.js';
 import { ADDR_HINT, parseListenAddr } from './listen-addr.js';
+import { READ_ERRORS } from './read-errors.js';
+import { checkTlsFiles } from './tls-files.js';
 
 export { ConfigError };
 export { parseListenAddr };
@@ -54,6 +56,9 @@ const KEYS: readonly KeySpec[] = [
   { name: 'httpRequestTimeout', field: 'httpRequestTimeoutMs', kind: 'timeout' },
   { name: 'httpListenLimit', field: 'httpListenLimit', kind: 'int', min: 0 },
   { name: 'udpListenAddr', field: 'udpListenAddr', kind: 'addr' },
+  { name: 'httpsListenAddr', field: 'httpsListenAddr', kind: 'addr' },
+  { name: 'tlsCertPath', field: 'tlsCertPath', kind: 'string' },
+  { name: 'tlsKeyPath', field: 'tlsKeyPath', kind: 'string' },
   { name: 'driver', field: 'driver', kind: 'driver' },
   { name: 'statsBufferSize', field: 'statsBufferSize', kind: 'int', min: 0 },
   { name: 'includeMemStats', field: 'includeMemStats', kind: 'bool' },
@@ -298,14 +303,10 @@ export function parseConfig(jsonText: string, source: string): { config: Config;
   }
   const config = out as unknown as Config;
   crossChecks(config, warnings);
+  checkTlsFiles(config, warnings);
   return { config, warnings };
 }
 
-const READ_ERRORS: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file (ENOENT)',
-  EACCES: 'permission denied (EACCES)',
-  EISDIR: 'is a directory (EISDIR)',
-};
 
 /** Reads and parses a config file; a missing or unreadable file is a ConfigError naming the path. */
 export function loadConfigFile(path: string): { config: Config; warnings: string[] } {

@@ -115,3 +115,22 @@ export class Ring {
     this.readPos = Atomics.load(this.header, H_READ);
   }
 }
+
+/**
+ * A read-only look at a ring's fill from any thread (the main thread, for /metrics): the two published
+ * positions, never the producer's or consumer's private state. Not for a request's path.
+ */
+export class RingOccupancy {
+  private readonly header: Int32Array;
+  readonly capacityBytes: number;
+
+  constructor(memory: RingMemory) {
+    this.header = new Int32Array(memory.header);
+    this.capacityBytes = memory.data.byteLength;
+  }
+
+  /** Bytes written and not yet released (pad markers included). */
+  get usedBytes(): number {
+    return (Atomics.load(this.header, H_WRITE) - Atomics.load(this.header, H_READ)) | 0;
+  }
+}

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { SwarmSettings } from '../swarm/settings.js';
 import type { ShardMemory } from '../swarm/shard.js';
 import type { Log } from '../util/log.js';
+import { LOOP_DELAY_SLOTS } from '../util/loop-delay.js';
 import type { MeshMemory } from './mesh.js';
 import type { ControlOp } from './shard-host.js';
 import type { ControlReply, ControlRequest, ReadyMessage, SwarmWorkerData } from './worker-messages.js';
@@ -38,6 +39,9 @@ export function threadName(role: string, index: number): string {
 
 export class SwarmPool {
   restarts = 0;
+  /** Each worker's event-loop delay (p50, p99, max ms), kept across its restarts. */
+  readonly loopDelays: Float64Array[];
+  private readonly loopDelayMemory: SharedArrayBuffer[];
   private readonly threads: SwarmThread[] = [];
   private readonly workerFile = new URL('./swarm-worker.js', import.meta.url);
   private controlId = 0;
@@ -45,6 +49,8 @@ export class SwarmPool {
 
   constructor(private readonly settings: SwarmSettings, private readonly shards: readonly ShardMemory[],
     private readonly mesh: MeshMemory, private readonly log: Log, private readonly hooks: SwarmPoolHooks) {
+    this.loopDelayMemory = Array.from({ length: mesh.owners }, () => new SharedArrayBuffer(LOOP_DELAY_SLOTS * 8));
+    this.loopDelays = this.loopDelayMemory.map((m) => new Float64Array(m));
     for (let j = 0; j < mesh.owners; j++) this.threads.push(this.spawn(j, false, 0));
   }
 
@@ -63,7 +69,9 @@ export class SwarmPool {
   }
 
   private spawn(owner: number, repair: boolean, restartsInARow: number): SwarmThread {
-    const data: SwarmWorkerData = { owner, settings: this.settings, shards: [...this.shards], mesh: this.mesh, repair };
+    const data: SwarmWorkerData = {
+      owner, settings: this.settings, shards: [...this.shards], mesh: this.mesh, repair, loopDelay: this.loopDelayMemory[owner]!,
+    };
     const name = threadName('swarm', owner);
     const worker = new Worker(this.workerFile, { workerData: data, name });
     let markReady!: () => void;

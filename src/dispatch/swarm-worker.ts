@@ -1,6 +1,7 @@
 // A swarm worker thread: the only writer of its shards. Its ShardHost answers what every I/O thread
 // queued on its request rings; the thread sleeps on its doorbell when there is nothing to do.
 import { parentPort, workerData } from 'node:worker_threads';
+import { LoopDelayMonitor } from '../util/loop-delay.js';
 import { threadId } from '../util/thread-id.js';
 import { nameThisThread } from '../util/thread-name.js';
 import { threadName } from './swarm-pool.js';
@@ -12,6 +13,7 @@ const data = workerData as SwarmWorkerData;
 nameThisThread(threadName('swarm', data.owner));
 const host = new ShardHost(data.settings, data.shards, data.mesh, data.owner, data.repair);
 const loop = new ConsumerLoop(data.mesh.ownerDoorbells[data.owner]!, [host]);
+new LoopDelayMonitor(new Float64Array(data.loopDelay)); // runs until the thread ends
 
 parentPort!.on('message', (msg: ControlRequest) => {
   const reply: ControlReply = { control: msg.control };

@@ -15,6 +15,8 @@ export interface SwarmWorkerData {
   mesh: MeshMemory;
   /** True when restarting over tables a dead worker may have left mid-write. */
   repair: boolean;
+  /** Where the worker publishes its event-loop delay (util/loop-delay.ts), read by /metrics. */
+  loopDelay: SharedArrayBuffer;
 }
 
 /** Control plane (admin API), over postMessage to the thread that owns the torrent. */

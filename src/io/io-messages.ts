@@ -20,6 +20,8 @@ export interface IoThreadData {
   connectionIdKey: Uint8Array;
   /** Where to listen; port 0 already resolved to the port every I/O thread shares. */
   http: { host: string; port: number } | null;
+  /** The TLS app's address (port 0 resolved likewise), with the certificate and key files. */
+  https: { host: string; port: number; certPath: string; keyPath: string } | null;
   udp: { host: string; port: number; reusePort: boolean } | null;
   /** The whitelist as it is now (later changes arrive as messages). */
   whitelist: string[];
@@ -55,7 +57,7 @@ export interface FaultRequest {
 
 // I/O thread → main
 export type FromIo =
-  | { type: 'listening'; http: number | null; udp: number | null; tid: number }
+  | { type: 'listening'; http: number | null; https: number | null; udp: number | null; tid: number }
   | { type: 'control'; control: number; result?: unknown; error?: string }
   | { type: 'owner-settled'; seq: number; failed: number }
   | { type: 'stopped-listening' }

@@ -3,7 +3,7 @@
 // (whitelist, JWT), dispatches each announce to the owner of its shard over the mesh, and writes the
 // answers back. With `workers: 0` it also owns a slice of the shards (ShardHost) and answers the other
 // I/O threads' requests for them. uWS aborts the process if a thread ends with sockets open, so every
-// way out of this thread closes the app first.
+// way out of this thread closes its apps (plain and TLS) first.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ClientWhitelist, coarseNow, JwtGate, SharedKeySetView, startCoarseClock } from '../auth/index.js';
 import { ConsumerLoop, type RingConsumer } from '../dispatch/consumer-loop.js';
@@ -13,6 +13,7 @@ import { HttpFrontend } from '../frontends/http/http-frontend.js';
 import { UdpFrontend } from '../frontends/udp/udp-frontend.js';
 import { RequestStats } from '../stats/request-stats.js';
 import { Log } from '../util/log.js';
+import { LoopDelayMonitor } from '../util/loop-delay.js';
 import { threadId } from '../util/thread-id.js';
 import { nameThisThread } from '../util/thread-name.js';
 import { threadName } from '../dispatch/swarm-pool.js';
@@ -23,6 +24,7 @@ nameThisThread(threadName('io', data.index));
 const post = (m: FromIo): void => parentPort!.postMessage(m);
 const log = new Log(data.verbosity, (line) => post({ type: 'log', line }));
 const stats = new RequestStats(data.stats);
+const loopDelay = new LoopDelayMonitor(stats.loopDelay);
 const whitelist = new ClientWhitelist(data.config.clientWhitelistEnabled, data.whitelist);
 const host = data.mesh.ownersAreIo ? new ShardHost(data.settings, data.shards, data.mesh, data.index, data.repair) : null;
 const dispatcher = new RoutedDispatcher(data.mesh, data.index, data.shards.length, host, stats);
@@ -49,6 +51,7 @@ function closeAll(): void {
   http?.close();
   void udp?.close();
   jwt?.close();
+  loopDelay.close();
   loop.stop();
   host?.close();
   parentPort!.close();
@@ -64,17 +67,19 @@ process.on('uncaughtException', (err) => {
 
 async function start(): Promise<void> {
   let httpPort: number | null = null;
+  let httpsPort: number | null = null;
   let udpPort: number | null = null;
-  if (data.http !== null) {
-    http = new HttpFrontend(data.config, dispatcher, whitelist, stats, log, jwt);
-    httpPort = await http.listen(data.http.host, data.http.port);
+  if (data.http !== null || data.https !== null) {
+    http = new HttpFrontend(data.config, dispatcher, whitelist, stats, log, jwt, data.https);
+    if (data.http !== null) httpPort = await http.listen(data.http.host, data.http.port);
+    if (data.https !== null) httpsPort = await http.listenTls(data.https.host, data.https.port);
   }
   if (data.udp !== null) {
     udp = new UdpFrontend(data.config, dispatcher, whitelist, stats, log, jwt, data.connectionIdKey);
     udpPort = await udp.listen(data.udp.host, data.udp.port, data.udp.reusePort);
   }
   loop.start();
-  post({ type: 'listening', http: httpPort, udp: udpPort, tid: threadId() });
+  post({ type: 'listening', http: httpPort, https: httpsPort, udp: udpPort, tid: threadId() });
 }
 
 async function drain(graceMs: number): Promise<void> {

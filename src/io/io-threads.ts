@@ -1,6 +1,6 @@
 // The I/O threads, started and watched from the main thread. io-01 starts first (so a UDP port 0 is
-// resolved once, and every other thread binds the same port); an HTTP port 0 is resolved here before
-// any thread starts, because uSockets sets SO_REUSEPORT only on a port it was given. A thread that dies
+// resolved once, and every other thread binds the same port); an HTTP or HTTPS port 0 is resolved here
+// before any thread starts, because uSockets sets SO_REUSEPORT only on a port it was given. A thread that dies
 // after closing its sockets (its uncaught-exception handler does that) is restarted; when it owned
 // shards (workers: 0) the other threads first settle their requests to it, and it repairs its tables.
 import { randomBytes } from 'node:crypto';
@@ -47,7 +47,13 @@ interface IoThread {
   startedAt: number;
   restartsInARow: number;
   tid: number;
-  listening: Promise<{ http: number | null; udp: number | null }>;
+  listening: Promise<ListeningPorts>;
+}
+
+export interface ListeningPorts {
+  http: number | null;
+  https: number | null;
+  udp: number | null;
 }
 
 type Waiter = (m: FromIo) => void;
@@ -62,6 +68,7 @@ export class IoThreads {
   private readonly connectionIdKey = randomBytes(32);
   private readonly workerFile = new URL('./io-thread.js', import.meta.url);
   private http: IoThreadData['http'] = null;
+  private https: IoThreadData['https'] = null;
   private udp: IoThreadData['udp'] = null;
   private seq = 0;
   private readonly waiters = new Map<number, Waiter>();
@@ -87,13 +94,13 @@ export class IoThreads {
   }
 
   /** Starts every thread; resolves with the ports they listen on. */
-  async start(): Promise<{ http: number | null; udp: number | null }> {
+  async start(): Promise<ListeningPorts> {
     const c = this.opts.config;
     const n = this.opts.mesh.ioThreads;
-    if (c.httpListenAddr !== null) {
-      const host = bindHost(c.httpListenAddr.host);
-      this.http = { host: c.httpListenAddr.host, port: c.httpListenAddr.port === 0 && n > 1 ? await freeTcpPort(host) : c.httpListenAddr.port };
-    }
+    const shared = async (addr: { host: string; port: number }): Promise<{ host: string; port: number }> =>
+      ({ host: addr.host, port: addr.port === 0 && n > 1 ? await freeTcpPort(bindHost(addr.host)) : addr.port });
+    if (c.httpListenAddr !== null) this.http = await shared(c.httpListenAddr);
+    if (c.httpsListenAddr !== null) this.https = { ...await shared(c.httpsListenAddr), certPath: c.tlsCertPath, keyPath: c.tlsKeyPath };
     if (c.udpListenAddr !== null) {
       const support = reusePortSupport();
       const reusePort = n > 1 && support.ok;
@@ -115,12 +122,12 @@ export class IoThreads {
     const udp = this.udp === null || (!this.udp.reusePort && index > 0) ? null : this.udp;
     const data: IoThreadData = {
       index, config: o.config, settings: o.settings, shards: [...o.shards], mesh: o.mesh, stats: this.memories[index]!,
-      connectionIdKey: this.connectionIdKey, http: this.http, udp, whitelist: o.whitelist(), repair,
+      connectionIdKey: this.connectionIdKey, http: this.http, https: this.https, udp, whitelist: o.whitelist(), repair,
       verbosity: o.log.verbosity, faultInjection: o.faultInjection, jwtKeySet: o.jwtKeySet,
     };
     const name = threadName('io', index);
     const worker = new Worker(this.workerFile, { workerData: data, name });
-    let listened!: (p: { http: number | null; udp: number | null }) => void;
+    let listened!: (p: ListeningPorts) => void;
     let failed!: (e: Error) => void;
     const t: IoThread = {
       index, name, worker, startedAt: Date.now(), restartsInARow, tid: 0,
@@ -130,7 +137,7 @@ export class IoThreads {
     worker.on('message', (m: FromIo) => {
       if (m.type === 'listening') {
         t.tid = m.tid;
-        listened({ http: m.http, udp: m.udp });
+        listened({ http: m.http, https: m.https, udp: m.udp });
       } else if (m.type === 'jwt-verify') {
         o.onVerify(index, m.items);
       } else if (m.type === 'log') {

@@ -1,6 +1,7 @@
 // GET /stats in chihaya v1's JSON shape; `?flatten` gives dotted keys, `?pretty` indents.
 import type { MemStats } from './mem-stats.js';
 import type { RequestStats } from './request-stats.js';
+import { Proto } from './response-kinds.js';
 import type { SwarmTotals } from '../swarm/swarm-totals.js';
 
 /** Figures of the threads themselves: restarts, and each I/O thread's own counters. */
@@ -19,6 +20,7 @@ export interface ThreadFigures {
  */
 export function statsObject(started: Date, req: RequestStats, s: SwarmTotals, mem: MemStats | null, threads: ThreadFigures): Record<string, unknown> {
   const ms = (us: number): number => Math.round(us / 10) / 100;
+  const http = req.mergedLatency(Proto.Http);
   const out: Record<string, unknown> = {
     Started: started.toISOString(),
     connectionsOpen: req.connectionsOpen,
@@ -27,9 +29,9 @@ export function statsObject(started: Date, req: RequestStats, s: SwarmTotals, me
     requestsErrored: req.requestsErrored,
     requestsBad: req.requestsBad,
     ResponseTime: {
-      P50: ms(req.httpLatency.percentileMicros(0.5)),
-      P90: ms(req.httpLatency.percentileMicros(0.9)),
-      P95: ms(req.httpLatency.percentileMicros(0.95)),
+      P50: ms(http.percentileMicros(0.5)),
+      P90: ms(http.percentileMicros(0.9)),
+      P95: ms(http.percentileMicros(0.95)),
     },
     trackerAnnounces: req.trackerAnnounces,
     trackerScrapes: req.trackerScrapes,

@@ -7,7 +7,7 @@ import {
   OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, ReplyKind,
 } from '../core/announce-record.js';
 import { AnnounceFailure, AnnounceOutcome } from '../core/announce-outcome.js';
-import { Counter, peerCounter, PeerCounter } from './counters.js';
+import { Counter, peerCounter, PeerCounter, recordSweep, SweepCounter } from './counters.js';
 import { PeerClock } from './peer-clock.js';
 import { B_IP, B_PEER_ID, B_PORT } from './peer-table.js';
 import { Shard, type ShardMemory } from './shard.js';
@@ -55,7 +55,10 @@ export class SwarmEngine implements PeerStore {
     let t = torrents.find(rec, OFF_INFO_HASH);
     if (t === 0) {
       if (event === Event.Stopped || event === Event.Paused) return this.decide(0, 0, false);
-      if (!this.settings.createOnAnnounce) return this.refuse(AnnounceFailure.TorrentDoesNotExist);
+      if (!this.settings.createOnAnnounce) {
+        shard.counters[SweepCounter.RefusedUnknown]++;
+        return this.refuse(AnnounceFailure.TorrentDoesNotExist);
+      }
       t = shard.addTorrent(rec, OFF_INFO_HASH);
       if (t === 0) return this.refuseFull(shard);
     }
@@ -254,12 +257,20 @@ export class SwarmEngine implements PeerStore {
     counts[at + 2] = t === 0 ? 0 : shard.torrents.leechers(t);
   }
 
-  /** Sweeps every owned shard for idle peers (and empty torrents); returns the number reaped. */
+  /**
+   * Sweeps every owned shard for idle peers (and empty torrents); returns the number reaped. Each
+   * shard's sweep time goes to its counters (chihaya_storage_gc_duration_milliseconds).
+   */
   reap(nowMs: number): number {
     let n = 0;
     const tick = this.clock.tick(nowMs);
     const purged = this.changes === null ? undefined : this.onPurged;
-    for (const s of this.shards) if (s !== undefined) n += s.reap(tick, this.clock, this.settings.purgeInactiveTorrents, purged);
+    for (const s of this.shards) {
+      if (s === undefined) continue;
+      const t0 = performance.now();
+      n += s.reap(tick, this.clock, this.settings.purgeInactiveTorrents, purged);
+      recordSweep(s.counters, performance.now() - t0);
+    }
     return n;
   }
 

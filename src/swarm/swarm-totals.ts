@@ -1,7 +1,7 @@
 // The swarm's view for stats: figures summed over every shard, read straight from shared memory (the
 // owner threads write them; any thread may read them, without a message). Other parts read swarm
 // figures only through this, never the table layouts.
-import { Counter, peerCounter, PeerCounter } from './counters.js';
+import { Counter, GC_BUCKET_BOUNDS_MS, peerCounter, PeerCounter, SweepCounter } from './counters.js';
 import { H_LIVE } from './record-slots.js';
 import type { ShardMemory } from './shard.js';
 
@@ -13,9 +13,20 @@ export interface SwarmTotals {
   torrentsRemoved: number;
   torrentsReaped: number;
   refusedFull: number;
+  refusedUnknownTorrent: number;
   peersIPv4: FamilyStats;
   peersIPv6: FamilyStats;
 }
+
+/** The reaper's sweeps over every shard: count, total ms, and counts per GC_BUCKET_BOUNDS_MS bucket
+ *  (not cumulative; one more for above the last bound). */
+export interface SweepTotals {
+  sweeps: number;
+  sumMs: number;
+  buckets: number[];
+}
+
+export { GC_BUCKET_BOUNDS_MS };
 
 export class SwarmTotalsReader {
   private readonly counters: Float64Array[];
@@ -50,8 +61,15 @@ export class SwarmTotalsReader {
       torrentsRemoved: this.sum(Counter.TorrentsRemoved),
       torrentsReaped: this.sum(Counter.TorrentsReaped),
       refusedFull: this.sum(Counter.RefusedFull),
+      refusedUnknownTorrent: this.sum(SweepCounter.RefusedUnknown),
       peersIPv4: this.family(0),
       peersIPv6: this.family(1),
     };
+  }
+
+  sweeps(): SweepTotals {
+    const buckets: number[] = [];
+    for (let b = 0; b <= GC_BUCKET_BOUNDS_MS.length; b++) buckets.push(this.sum(SweepCounter.GcBuckets + b));
+    return { sweeps: this.sum(SweepCounter.GcSweeps), sumMs: this.sum(SweepCounter.GcMsSum), buckets };
   }
 }

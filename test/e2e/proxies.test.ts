@@ -19,7 +19,7 @@ import { hasNginx, startNginx } from '../helpers/nginx.js';
 import { assertBuilt, freeListenAddrs, killAll, run, tempDir, waitUntilServing, type Run } from '../helpers/process.js';
 import { stopAllPrograms } from '../helpers/program.js';
 import { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.js';
-import { hasOpenssl, makeSelfSignedCert, type TestCert } from '../helpers/tls-cert.js';
+import { hasOpenssl, makeSelfSigned, type TestCert } from '../helpers/tls-cert.js';
 import {
   announceParams, announceUrl, decode, freeTcpPort, get, getJson, infoHash, peerId, peersOf, queryString, request,
   startTestTracker, text, waitFor, type TestTracker,
@@ -35,7 +35,7 @@ const START_WAIT_MS = 30_000;
 /** false when every program is installed, else a skip message naming what is missing and its Debian package. */
 function skipUnless(programs: Array<[installed: boolean, program: string, debianPackage: string]>): string | false {
   const missing = programs.filter(([installed]) => !installed);
-  if (!hasOpenssl) missing.push([false, 'openssl (for the test certificate)', 'openssl']);
+  if (!hasOpenssl()) missing.push([false, 'openssl (for the test certificate)', 'openssl']);
   if (missing.length === 0) return false;
   return `not installed: ${missing.map(([, p]) => p).join(', ')} (Debian: apt-get install ${missing.map(([, , d]) => d).join(' ')})`;
 }
@@ -77,7 +77,7 @@ describe('nginx: deploy/nginx/hayate.conf in front of hayate with deploy/nginx/c
   before(async () => {
     assertBuilt();
     tmp = tempDir();
-    cert = makeSelfSignedCert(tmp.dir);
+    cert = makeSelfSigned(tmp.dir);
     const ports = await freeListenAddrs();
     api = ports.api;
     direct = `http://127.0.0.1:${ports.http}`;
@@ -162,7 +162,7 @@ describe('HAProxy: deploy/haproxy/hayate.cfg in front of two hayates with deploy
   before(async () => {
     assertBuilt();
     tmp = tempDir();
-    cert = makeSelfSignedCert(tmp.dir);
+    cert = makeSelfSigned(tmp.dir);
     socket = join(tmp.dir, 'haproxy.sock');
     const replacements: Array<[string, string]> = [];
     for (const [name, example] of [['hayate1', '10.0.0.11'], ['hayate2', '10.0.0.12']] as const) {

@@ -104,6 +104,11 @@ export class JwkSetSource {
     return s;
   }
 
+  /** Epoch ms of the last good fetch (0 when none ever succeeded), for /metrics. */
+  get lastGoodAtMs(): number {
+    return this.snap === null ? 0 : this.lastGoodMs;
+  }
+
   /** Epoch ms until which the current set may be used (0 when none was ever fetched). */
   get usableUntilMs(): number {
     return this.snap === null ? 0 : this.lastGoodMs + this.usableForMs;

@@ -1,9 +1,11 @@
 // The HTTP tracker (BEP 3 / BEP 23 / BEP 48 over uWebSockets.js): GET /announce and GET /scrape; every
 // tracker answer is HTTP 200 with a bencoded body. Parses into the announce record, applies the
-// whitelist, hands the record to the dispatcher, and sends the reply bytes it gets back.
-import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
+// whitelist, hands the record to the dispatcher, and sends the reply bytes it gets back. The same
+// handlers serve a plain app (httpListenAddr) and, when configured, a TLS app (httpsListenAddr): both
+// run on this thread's event loop, so the one set of buffers and pending ids serves both.
+import uWS, { type HttpRequest, type HttpResponse, type TemplatedApp } from 'uWebSockets.js';
 import { sourceKeyOf, type ClientWhitelist, type JwtGate } from '../../auth/index.js';
-import { ANNOUNCE_RECORD_BYTES, OFF_REPLY_KIND, ReplyKind } from '../../core/announce-record.js';
+import { ANNOUNCE_RECORD_BYTES, FLAG_HAS_V4, OFF_FLAGS, OFF_REPLY_KIND, ReplyKind } from '../../core/announce-record.js';
 import { ClientErrors } from '../../core/client-errors.js';
 import type { Config } from '../../config/config.js';
 import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
@@ -11,6 +13,7 @@ import { putFailure } from '../../protocol/http/failure.js';
 import { AnnounceQueryParser, parseScrapeQuery } from '../../protocol/http/http-query.js';
 import { putHttpScrape, scrapeBodyBytes } from '../../protocol/http/scrape-response.js';
 import type { RequestStats } from '../../stats/request-stats.js';
+import { AddrFamily, Outcome, Proto, ResponseAction, responseKind } from '../../stats/response-kinds.js';
 import { closeListenSocket, listenApp, type BoundSocket } from '../../util/listen.js';
 import { ThrottledErrorLog } from '../../util/log-throttle.js';
 import { redactQuery, type Log } from '../../util/log.js';
@@ -20,8 +23,22 @@ import { PendingReplies } from './pending-replies.js';
 
 const MAX_IN_FLIGHT = 65_536;
 
+// Response kinds (stats/response-kinds.ts): HTTP scrapes carry no address of the client's, and an
+// announce refused before its parse has none either.
+const ANNOUNCE_V4 = responseKind(Proto.Http, ResponseAction.Announce, AddrFamily.V4);
+const ANNOUNCE_V6 = responseKind(Proto.Http, ResponseAction.Announce, AddrFamily.V6);
+const ANNOUNCE_UNKNOWN = responseKind(Proto.Http, ResponseAction.Announce, AddrFamily.Unknown);
+const SCRAPE = responseKind(Proto.Http, ResponseAction.Scrape, AddrFamily.Unknown);
+
+/** The certificate and key files of the TLS app (PEM; checked when the config was loaded). */
+export interface TlsFiles {
+  certPath: string;
+  keyPath: string;
+}
+
 export class HttpFrontend implements ReplySink, ParkedAnswer {
   private readonly app = uWS.App();
+  private readonly tlsApp: TemplatedApp | null;
   private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
   private readonly parser: AnnounceQueryParser;
   private readonly address: ClientAddress;
@@ -30,9 +47,13 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
   private readonly body: Buffer;
   private readonly sinkId: number;
   private bound: BoundSocket | null = null;
+  private tlsBound: BoundSocket | null = null;
   private readonly errors: ThrottledErrorLog;
   /** The pending id the current handler took, so a fault does not leak it. */
   private currentId = -1;
+  /** The current handler's response kind and start, for a fault's answer. */
+  private currentKind = ANNOUNCE_UNKNOWN;
+  private currentStartedAt = 0;
   private readonly gate: AnnounceGate;
   /** The request being handled (valid only inside a uWS handler), for sourceKey. */
   private currentRes: HttpResponse | null = null;
@@ -41,7 +62,8 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
   private inHandler = false;
 
   constructor(private readonly config: Config, private readonly dispatcher: Dispatcher,
-    whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null) {
+    whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null,
+    tls: TlsFiles | null = null) {
     this.parser = new AnnounceQueryParser(this.record, config.defaultNumWant, config.maxNumWant);
     this.address = new ClientAddress(config.realIPHeader, config.allowIPSpoofing, config.dualStackedPeers);
     this.scrapeHashes = Buffer.alloc(config.maxScrapeInfoHashes * 20);
@@ -49,8 +71,15 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     this.errors = new ThrottledErrorLog(log);
     this.sinkId = dispatcher.register(this);
     this.gate = new AnnounceGate(this.record, dispatcher, this.sinkId, whitelist, jwt, this, MAX_IN_FLIGHT, stats);
+    this.tlsApp = tls === null ? null : uWS.SSLApp({ cert_file_name: tls.certPath, key_file_name: tls.keyPath });
+    this.route(this.app);
+    if (this.tlsApp !== null) this.route(this.tlsApp);
+  }
+
+  /** The tracker's routes on `app` (the plain one, or the TLS one). */
+  private route(app: TemplatedApp): void {
     // A bug must cost one request an `internal error` answer, never the process (and its swarms).
-    this.app.get('/announce', (res, req) => {
+    app.get('/announce', (res, req) => {
       this.currentId = -1;
       try {
         this.onAnnounce(res, req);
@@ -58,7 +87,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
         this.internalError(res, err);
       }
     });
-    this.app.get('/scrape', (res, req) => {
+    app.get('/scrape', (res, req) => {
       this.currentId = -1;
       try {
         this.onScrape(res, req);
@@ -66,7 +95,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
         this.internalError(res, err);
       }
     });
-    this.app.any('/*', (res) => {
+    app.any('/*', (res) => {
       this.stats.requestsHandled++;
       res.writeStatus('404 Not Found').end('404 page not found\n');
     });
@@ -77,10 +106,19 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     return this.bound.port;
   }
 
-  /** Stops accepting connections; open ones are still served. */
+  /** Listens with the TLS app (the constructor was given its files). */
+  async listenTls(host: string, port: number): Promise<number> {
+    if (this.tlsApp === null) throw new Error('httpsListenAddr: no TLS certificate and key configured');
+    this.tlsBound = await listenApp(this.tlsApp, host, port, 'httpsListenAddr');
+    return this.tlsBound.port;
+  }
+
+  /** Stops accepting connections on both apps; open ones are still served. */
   stopListening(): void {
     closeListenSocket(this.bound);
+    closeListenSocket(this.tlsBound);
     this.bound = null;
+    this.tlsBound = null;
   }
 
   /** Requests accepted and not yet answered. */
@@ -95,30 +133,35 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
   close(): void {
     this.stopListening();
     (this.app as unknown as { close(): void }).close(); // in uWS 20.30, missing from its typings
+    (this.tlsApp as unknown as { close(): void } | null)?.close();
   }
 
   private onAnnounce(res: HttpResponse, req: HttpRequest): void {
     const startedAt = performance.now();
+    this.currentStartedAt = startedAt;
+    this.currentKind = ANNOUNCE_UNKNOWN;
     const query = req.getQuery() ?? '';
     const stats = this.stats;
     stats.requestsHandled++;
     stats.trackerAnnounces++;
     if (this.log.on(3)) this.log.at(3, `http announce ?${redactQuery(query)}`);
     const rec = this.record;
-    if (!this.parser.parse(query)) return this.refuse(res, startedAt, ClientErrors.malformedRequest, this.parser.reason);
+    if (!this.parser.parse(query)) return this.refuse(res, startedAt, ANNOUNCE_UNKNOWN, ClientErrors.malformedRequest, this.parser.reason);
     this.address.resolve(res, req, query, this.parser, rec);
+    const kind = (rec[OFF_FLAGS]! & FLAG_HAS_V4) !== 0 ? ANNOUNCE_V4 : ANNOUNCE_V6;
+    this.currentKind = kind;
     this.currentRes = res;
     this.currentReq = req;
     rec[OFF_REPLY_KIND] = this.parser.compact ? ReplyKind.HttpCompact : ReplyKind.HttpDict;
-    const id = this.pending.add(res, startedAt);
-    if (id < 0) return this.refuseBusy(res, startedAt);
+    const id = this.pending.add(res, startedAt, kind);
+    if (id < 0) return this.refuseBusy(res, startedAt, kind);
     this.currentId = id;
     this.inHandler = true; // an inline dispatcher answers within admit: write directly, no cork
     const admission = this.gate.admit(id, this.parser.jwt);
     this.inHandler = false;
     if (admission === Admission.Refused) {
       this.pending.take(id);
-      return this.refuse(res, startedAt, this.gate.reason, this.gate.detail);
+      return this.refuse(res, startedAt, kind, this.gate.reason, this.gate.detail);
     }
     this.awaitIfPending(res, id);
   }
@@ -136,8 +179,10 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     const res = this.pending.take(id);
     if (res === null) return;
     this.stats.requestsBad++;
+    this.stats.countFailure(Proto.Http, reason);
     if (this.log.on(2)) this.log.at(2, `http refused: ${reason}`);
     this.send(res, this.body.subarray(0, putFailure(this.body, 0, reason)));
+    this.stats.recordLatency(this.pending.kind[id]! + Outcome.ClientError, (performance.now() - this.pending.startedAt[id]!) * 1000);
   }
 
   private awaitIfPending(res: HttpResponse, id: number): void {
@@ -148,15 +193,17 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
 
   private onScrape(res: HttpResponse, req: HttpRequest): void {
     const startedAt = performance.now();
+    this.currentStartedAt = startedAt;
+    this.currentKind = SCRAPE;
     const query = req.getQuery() ?? '';
     this.stats.requestsHandled++;
     this.stats.trackerScrapes++;
     if (this.log.on(3)) this.log.at(3, `http scrape ?${redactQuery(query)}`);
     const n = parseScrapeQuery(query, this.scrapeHashes);
-    if (n === -2) return this.refuse(res, startedAt, ClientErrors.tooManyInfoHashes, `more than ${this.config.maxScrapeInfoHashes} info_hash values`);
-    if (n <= 0) return this.refuse(res, startedAt, ClientErrors.malformedRequest, n === 0 ? 'scrape without info_hash' : 'info_hash is not 20 bytes');
-    const id = this.pending.add(res, startedAt);
-    if (id < 0) return this.refuseBusy(res, startedAt);
+    if (n === -2) return this.refuse(res, startedAt, SCRAPE, ClientErrors.tooManyInfoHashes, `more than ${this.config.maxScrapeInfoHashes} info_hash values`);
+    if (n <= 0) return this.refuse(res, startedAt, SCRAPE, ClientErrors.malformedRequest, n === 0 ? 'scrape without info_hash' : 'info_hash is not 20 bytes');
+    const id = this.pending.add(res, startedAt, SCRAPE);
+    if (id < 0) return this.refuseBusy(res, startedAt, SCRAPE);
     this.currentId = id;
     this.pending.scrapeHashes[id] = this.scrapeHashes; // valid as long as the reply is synchronous
     this.inHandler = true;
@@ -164,7 +211,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     this.inHandler = false;
     if (!accepted) {
       this.pending.take(id);
-      return this.refuse(res, startedAt, ClientErrors.busy, 'swarm queue full');
+      return this.refuse(res, startedAt, SCRAPE, ClientErrors.busy, 'swarm queue full');
     }
     if (this.pending.isPending(id)) {
       this.pending.scrapeHashes[id] = Buffer.from(this.scrapeHashes.subarray(0, n * 20)); // outlives this handler
@@ -179,22 +226,25 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     if (this.currentId >= 0 && this.pending.isPending(this.currentId)) this.pending.take(this.currentId);
     try {
       res.end(this.body.subarray(0, putFailure(this.body, 0, ClientErrors.internalError)));
+      this.stats.countFailure(Proto.Http, ClientErrors.internalError);
+      this.stats.recordLatency(this.currentKind + Outcome.InternalError, (performance.now() - this.currentStartedAt) * 1000);
     } catch {
       // already answered before the fault: nothing more to send
     }
   }
 
-  private refuseBusy(res: HttpResponse, startedAt: number): void {
+  private refuseBusy(res: HttpResponse, startedAt: number, kind: number): void {
     this.stats.refusedBusy++;
-    this.refuse(res, startedAt, ClientErrors.busy, 'too many requests in flight');
+    this.refuse(res, startedAt, kind, ClientErrors.busy, 'too many requests in flight');
   }
 
-  private refuse(res: HttpResponse, startedAt: number, reason: string, detail: string): void {
+  private refuse(res: HttpResponse, startedAt: number, kind: number, reason: string, detail: string): void {
     this.stats.requestsBad++;
+    this.stats.countFailure(Proto.Http, reason);
     if (this.log.on(2)) this.log.at(2, `http refused: ${reason} (${detail})`);
     const n = putFailure(this.body, 0, reason);
     res.end(this.body.subarray(0, n));
-    this.stats.httpLatency.record((performance.now() - startedAt) * 1000);
+    this.stats.recordLatency(kind + Outcome.ClientError, (performance.now() - startedAt) * 1000);
   }
 
   // ReplySink
@@ -204,7 +254,9 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     const res = this.pending.take(requestId);
     if (res === null) return;
     this.send(res, bytes);
-    this.stats.httpLatency.record((performance.now() - startedAt) * 1000);
+    // The owner refused it (torrent unknown, swarm full) when the body is a failure dict.
+    const outcome = isFailureBody(bytes) ? Outcome.ClientError : Outcome.Ok;
+    this.stats.recordLatency(this.pending.kind[requestId]! + outcome, (performance.now() - startedAt) * 1000);
   }
 
   scrapeDone(requestId: number, counts: Uint32Array, n: number): void {
@@ -214,15 +266,17 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     if (res === null || !hashes) return;
     const len = putHttpScrape(this.body, hashes, counts, n);
     this.send(res, this.body.subarray(0, len));
-    this.stats.httpLatency.record((performance.now() - startedAt) * 1000);
+    this.stats.recordLatency(SCRAPE + Outcome.Ok, (performance.now() - startedAt) * 1000);
   }
 
   requestFailed(requestId: number, reason: string): void {
     const res = this.pending.take(requestId);
     if (res === null) return;
     this.stats.requestsErrored++;
+    this.stats.countFailure(Proto.Http, reason);
     const n = putFailure(this.body, 0, reason);
     this.send(res, this.body.subarray(0, n));
+    this.stats.recordLatency(this.pending.kind[requestId]! + Outcome.InternalError, (performance.now() - this.pending.startedAt[requestId]!) * 1000);
   }
 
   private send(res: HttpResponse, bytes: Uint8Array): void {
@@ -234,6 +288,11 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     corkedBytes = bytes;
     res.cork(endCorked); // a shared function, not a closure per reply
   }
+}
+
+/** `d14:failure reason...`: a bencoded failure (no other announce reply key has 14 characters). */
+function isFailureBody(b: Uint8Array): boolean {
+  return b[1] === 0x31 && b[2] === 0x34 && b[3] === 0x3a && b[4] === 0x66;
 }
 
 // What the next `endCorked` call sends: set just before res.cork, which calls it synchronously.

@@ -7,6 +7,8 @@ export class PendingReplies {
   private readonly responses: (HttpResponse | null)[];
   private readonly aborted: Uint8Array;
   readonly startedAt: Float64Array;
+  /** The response kind (stats/response-kinds.ts) its answer's time is recorded under. */
+  readonly kind: Uint8Array;
   private readonly ids: IdPool;
   scrapeHashes: (Buffer | null)[];
 
@@ -16,6 +18,7 @@ export class PendingReplies {
     this.scrapeHashes = new Array<Buffer | null>(capacity).fill(null);
     this.aborted = new Uint8Array(capacity);
     this.startedAt = new Float64Array(capacity);
+    this.kind = new Uint8Array(capacity);
   }
 
   get inFlight(): number {
@@ -23,12 +26,13 @@ export class PendingReplies {
   }
 
   /** An id for `res`, or -1 when the table is full. */
-  add(res: HttpResponse, nowMs: number): number {
+  add(res: HttpResponse, nowMs: number, kind: number): number {
     const id = this.ids.take();
     if (id < 0) return -1;
     this.responses[id] = res;
     this.aborted[id] = 0;
     this.startedAt[id] = nowMs;
+    this.kind[id] = kind;
     return id;
   }
 

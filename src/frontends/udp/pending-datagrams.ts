@@ -7,6 +7,8 @@ export class PendingDatagrams {
   readonly port: Uint16Array;
   readonly transactionId: Uint32Array;
   readonly startedAt: Float64Array;
+  /** The response kind (stats/response-kinds.ts) its answer's time is recorded under. */
+  readonly kind: Uint8Array;
   private readonly ids: IdPool;
 
   constructor(readonly capacity: number) {
@@ -15,15 +17,17 @@ export class PendingDatagrams {
     this.port = new Uint16Array(capacity);
     this.transactionId = new Uint32Array(capacity);
     this.startedAt = new Float64Array(capacity);
+    this.kind = new Uint8Array(capacity);
   }
 
   /** An id, or -1 when every id is taken. */
-  add(address: string, port: number, startedAt: number): number {
+  add(address: string, port: number, startedAt: number, kind: number): number {
     const id = this.ids.take();
     if (id < 0) return -1;
     this.address[id] = address;
     this.port[id] = port;
     this.startedAt[id] = startedAt;
+    this.kind[id] = kind;
     return id;
   }
 

@@ -18,6 +18,7 @@ import {
 } from '../../protocol/udp/packets.js';
 import { writeConnectReply, writeErrorReply, writeScrapeReply } from '../../protocol/udp/writers.js';
 import type { RequestStats } from '../../stats/request-stats.js';
+import { AddrFamily, Outcome, Proto, ResponseAction, responseKind } from '../../stats/response-kinds.js';
 import { bindHost } from '../../util/listen.js';
 import { ThrottledErrorLog } from '../../util/log-throttle.js';
 import type { Log } from '../../util/log.js';
@@ -34,6 +35,12 @@ const MAX_PEERS_PER_DATAGRAM = Math.floor((MAX_DATAGRAM_BYTES - 20) / 18);
  * libuv's send queue has no bound of its own.
  */
 const MAX_QUEUED_SEND_BYTES = 8 << 20;
+
+/** Response kinds (stats/response-kinds.ts) by action; add FAMILY_STEP for an IPv6 source. */
+const CONNECT = responseKind(Proto.Udp, ResponseAction.Connect, AddrFamily.V4);
+const ANNOUNCE = responseKind(Proto.Udp, ResponseAction.Announce, AddrFamily.V4);
+const SCRAPE = responseKind(Proto.Udp, ResponseAction.Scrape, AddrFamily.V4);
+const FAMILY_STEP = responseKind(Proto.Udp, ResponseAction.Announce, AddrFamily.V6) - ANNOUNCE;
 
 export class UdpFrontend implements ReplySink, ParkedAnswer {
   private socket: Socket | null = null;
@@ -55,6 +62,9 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   private accepting = true;
   /** The source address of the datagram being handled, for sourceKey. */
   private currentSource = '';
+  /** The datagram being handled: its response kind (-1: an action with none) and when it arrived. */
+  private currentKind = -1;
+  private currentStartedAt = 0;
   /** Coarse clock for connection IDs: refreshed once per event-loop turn that has packets. */
   private nowMs = Date.now();
 
@@ -160,10 +170,15 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     // Shorter than a header: not even an error. Source port 0: nothing can be sent back (and
     // node:dgram throws on it), so it is dropped here rather than failing as an internal error.
     if (addr === null || action < 0 || rinfo.port === 0) return this.drop();
+    const family = addr.length === 4 ? 0 : FAMILY_STEP;
+    this.currentStartedAt = startedAt;
+    this.currentKind = action === Action.Connect ? CONNECT + family : action === Action.Announce ? ANNOUNCE + family
+      : action === Action.Scrape ? SCRAPE + family : -1;
     if (action === Action.Connect) {
       if (!isConnectRequest(pkt)) return this.drop();
       const n = writeConnectReply(this.scratch, 0, pkt, this.ids, addr, this.nowMs);
       this.send(this.scratch, n, rinfo.port, rinfo.address);
+      this.stats.recordLatency(this.currentKind, (performance.now() - startedAt) * 1000);
       return;
     }
     if (!this.ids.verify(pkt, PKT_CONNECTION_ID, addr, this.nowMs)) return this.refuse(pkt, rinfo, udpErrorText(UdpError.BadConnectionId));
@@ -178,7 +193,7 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     this.parseOptions.sourceAddr = addr;
     const err = parseAnnounceInto(pkt, this.record, this.parseOptions);
     if (err !== 0) return this.refuse(pkt, rinfo, udpErrorText(err));
-    const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
+    const id = this.pending.add(rinfo.address, rinfo.port, startedAt, this.currentKind);
     if (id < 0) {
       this.stats.refusedBusy++;
       return this.refuse(pkt, rinfo, ClientErrors.busy);
@@ -209,15 +224,17 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   refuseParked(id: number, reason: string): void {
     if (!this.pending.take(id)) return;
     this.stats.udpPacketsBad++;
+    this.stats.countFailure(Proto.Udp, reason);
     if (this.log.on(2)) this.log.at(2, `udp refused ${this.pending.address[id]}:${this.pending.port[id]}: ${reason}`);
     this.sendError(id, reason);
+    this.stats.recordLatency(this.pending.kind[id]! + Outcome.ClientError, (performance.now() - this.pending.startedAt[id]!) * 1000);
   }
 
   private scrape(pkt: Buffer, rinfo: RemoteInfo, startedAt: number): void {
     this.stats.trackerScrapes++;
     const n = scrapeHashCount(pkt, this.maxScrapeHashes);
     if (n < 0) return this.refuse(pkt, rinfo, udpErrorText(n));
-    const id = this.pending.add(rinfo.address, rinfo.port, startedAt);
+    const id = this.pending.add(rinfo.address, rinfo.port, startedAt, this.currentKind);
     if (id < 0) {
       this.stats.refusedBusy++;
       return this.refuse(pkt, rinfo, ClientErrors.busy);
@@ -236,9 +253,11 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   /** An error packet, never longer than the request it answers. */
   private refuse(pkt: Buffer, rinfo: RemoteInfo, message: string): void {
     this.stats.udpPacketsBad++;
+    this.stats.countFailure(Proto.Udp, message);
     if (this.log.on(2)) this.log.at(2, `udp refused ${rinfo.address}:${rinfo.port}: ${message}`);
     const n = writeErrorReply(this.scratch, 0, pkt, PKT_TRANSACTION_ID, message, pkt.length);
     if (n > 0) this.send(this.scratch, n, rinfo.port, rinfo.address);
+    if (this.currentKind >= 0) this.stats.recordLatency(this.currentKind + Outcome.ClientError, (performance.now() - this.currentStartedAt) * 1000);
   }
 
   /**
@@ -282,7 +301,9 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   announceDone(requestId: number, bytes: Uint8Array): void {
     if (!this.pending.take(requestId)) return;
     this.send(bytes, bytes.length, this.pending.port[requestId]!, this.pending.address[requestId]!);
-    this.stats.udpLatency.record((performance.now() - this.pending.startedAt[requestId]!) * 1000);
+    // Action 3 (error, big-endian): the owner refused it (torrent unknown, swarm full).
+    const outcome = bytes[3] === 3 && bytes[2] === 0 ? Outcome.ClientError : Outcome.Ok;
+    this.stats.recordLatency(this.pending.kind[requestId]! + outcome, (performance.now() - this.pending.startedAt[requestId]!) * 1000);
   }
 
   scrapeDone(requestId: number, counts: Uint32Array, n: number): void {
@@ -290,13 +311,15 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     this.txBytes.writeUInt32BE(this.pending.transactionId[requestId]!, 0);
     const len = writeScrapeReply(this.scratch, 0, this.txBytes, 0, counts, n);
     this.send(this.scratch, len, this.pending.port[requestId]!, this.pending.address[requestId]!);
-    this.stats.udpLatency.record((performance.now() - this.pending.startedAt[requestId]!) * 1000);
+    this.stats.recordLatency(this.pending.kind[requestId]! + Outcome.Ok, (performance.now() - this.pending.startedAt[requestId]!) * 1000);
   }
 
   requestFailed(requestId: number, reason: string): void {
     if (!this.pending.take(requestId)) return;
     this.stats.requestsErrored++;
+    this.stats.countFailure(Proto.Udp, reason);
     this.sendError(requestId, reason);
+    this.stats.recordLatency(this.pending.kind[requestId]! + Outcome.InternalError, (performance.now() - this.pending.startedAt[requestId]!) * 1000);
   }
 
   /** An error packet to a source that passed the connection-ID check (so it need not be capped). */

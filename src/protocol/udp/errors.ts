@@ -27,6 +27,9 @@ const TEXTS: readonly string[] = [
   ClientErrors.tooManyInfoHashes,
 ];
 
+/** Every client-visible text (for counting refusals by reason). */
+export const UDP_ERROR_TEXTS: readonly string[] = TEXTS.slice(1);
+
 /** The client-visible text for a code; "malformed packet" for anything unknown. */
 export function udpErrorText(code: number): string {
   const text = TEXTS[-code];
