@@ -110,7 +110,7 @@ export class IoThreads {
       this.udpMode = n === 1 ? 'one socket' : reusePort ? `one SO_REUSEPORT socket per I/O thread (${n})`
         : `one socket, on io-01 only (${support.ok ? '' : support.reason})`;
     }
-    const all: Promise<{ http: number | null; udp: number | null }>[] = [];
+    const all: Promise<ListeningPorts>[] = [];
     for (let i = 0; i < n; i++) all.push(this.spawn(i, false, 0).listening);
     const [ports] = await Promise.all(all);
     if (this.udp !== null && ports!.udp !== null) this.udp.port = ports!.udp;
