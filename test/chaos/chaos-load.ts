@@ -25,7 +25,11 @@ export function chaosPool(salt: string, extra: Partial<AnnouncePoolOptions> = {}
   return { salt, torrents: 2_000, peersPerTorrent: 10, numwant: 20, ...extra };
 }
 
-/** One non-peer-list outcome, when it happened (ms since the load started, Date.now based). */
+/**
+ * One non-peer-list outcome: when its request was sent (ms since the load started, Date.now based;
+ * for an answer or a reset, when it was seen, a few ms later at most; for a timeout, when it was seen
+ * minus the timeout).
+ */
 export interface Incident {
   atMs: number;
   proto: Proto;
@@ -34,6 +38,7 @@ export interface Incident {
 }
 
 const MAX_INCIDENTS = 100_000;
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** A running background load and what it saw. */
 export class ChaosLoad {
@@ -48,8 +53,10 @@ export class ChaosLoad {
   constructor(target: LoadTarget, pool: AnnouncePoolOptions, opts: Partial<PacedLoadOptions> = {}) {
     const size = pool.torrents * pool.peersPerTorrent;
     this.tally = new Tally(size);
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.tally.onAnswer = (proto, _g, failure) => {
-      const atMs = Date.now() - this.startedAt;
+      const seenMs = Date.now() - this.startedAt;
+      const atMs = failure === '(lost: timeout)' ? seenMs - timeoutMs : seenMs;
       if (failure === null) {
         const b = Math.floor(atMs / 100);
         this.okBuckets.set(b, (this.okBuckets.get(b) ?? 0) + 1);
@@ -61,7 +68,7 @@ export class ChaosLoad {
     this.load = new PacedLoad({
       host: target.host, httpPort: target.httpPort, udpPort: target.udpPort, pool,
       httpRate: 2_000, udpRate: 1_000, httpConnections: 16, udpSockets: 4, udpWindow: 8,
-      timeoutMs: 5_000, durationMs: 60_000, maxRequests: 2_000_000, ...opts,
+      timeoutMs: DEFAULT_TIMEOUT_MS, durationMs: 60_000, maxRequests: 2_000_000, ...opts,
     }, this.tally);
   }
 
