@@ -39,6 +39,12 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
   private currentReq: HttpRequest | null = null;
   /** True while inside a uWS handler: a reply can be written directly, without cork. */
   private inHandler = false;
+  /**
+   * Set once the listener is closed (shutdown): every answer carries `Connection: close` and closes its
+   * connection, so a keep-alive client stops sending on it before the final close could cut a request
+   * it had written.
+   */
+  private closeAfterReply = false;
 
   constructor(private readonly config: Config, private readonly dispatcher: Dispatcher,
     whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null) {
@@ -68,7 +74,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     });
     this.app.any('/*', (res) => {
       this.stats.requestsHandled++;
-      res.writeStatus('404 Not Found').end('404 page not found\n');
+      res.writeStatus('404 Not Found').end('404 page not found\n', this.closeAfterReply);
     });
   }
 
@@ -77,10 +83,11 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     return this.bound.port;
   }
 
-  /** Stops accepting connections; open ones are still served. */
+  /** Stops accepting connections; open ones are still served, each closed after its next answer. */
   stopListening(): void {
     closeListenSocket(this.bound);
     this.bound = null;
+    this.closeAfterReply = true;
   }
 
   /** Requests accepted and not yet answered. */
@@ -178,7 +185,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     this.errors.report('http', err);
     if (this.currentId >= 0 && this.pending.isPending(this.currentId)) this.pending.take(this.currentId);
     try {
-      res.end(this.body.subarray(0, putFailure(this.body, 0, ClientErrors.internalError)));
+      res.end(this.body.subarray(0, putFailure(this.body, 0, ClientErrors.internalError)), this.closeAfterReply);
     } catch {
       // already answered before the fault: nothing more to send
     }
@@ -193,7 +200,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     this.stats.requestsBad++;
     if (this.log.on(2)) this.log.at(2, `http refused: ${reason} (${detail})`);
     const n = putFailure(this.body, 0, reason);
-    res.end(this.body.subarray(0, n));
+    res.end(this.body.subarray(0, n), this.closeAfterReply);
     this.stats.httpLatency.record((performance.now() - startedAt) * 1000);
   }
 
@@ -227,11 +234,12 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
 
   private send(res: HttpResponse, bytes: Uint8Array): void {
     if (this.inHandler) {
-      res.end(bytes);
+      res.end(bytes, this.closeAfterReply);
       return;
     }
     corkedRes = res;
     corkedBytes = bytes;
+    corkedClose = this.closeAfterReply;
     res.cork(endCorked); // a shared function, not a closure per reply
   }
 }
@@ -239,8 +247,9 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
 // What the next `endCorked` call sends: set just before res.cork, which calls it synchronously.
 let corkedRes: HttpResponse | null = null;
 let corkedBytes: Uint8Array = new Uint8Array(0);
+let corkedClose = false;
 
 function endCorked(): void {
-  corkedRes!.end(corkedBytes);
+  corkedRes!.end(corkedBytes, corkedClose);
   corkedRes = null;
 }
