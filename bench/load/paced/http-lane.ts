@@ -11,6 +11,7 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const CONTENT_LENGTH = Buffer.from('\r\nContent-Length:');
 const CONTENT_LENGTH_LC = Buffer.from('\r\ncontent-length:');
 const FAILURE = Buffer.from('d14:failure reason');
+const CONNECTION_CLOSE = Buffer.from('\r\nConnection: close\r\n');
 const RECONNECT_MS = 50;
 
 export interface LaneEnv {
@@ -35,6 +36,8 @@ export class HttpLane {
   private stopping = false;
   private done = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** The last answer said `Connection: close`. */
+  private closingAsAsked = false;
   private readonly head: string;
 
   constructor(private readonly env: LaneEnv) {
@@ -87,9 +90,12 @@ export class HttpLane {
       o.lost('http', g, 'reset');
     } else if (!this.connected) {
       o.connection?.('http', 'connect-failed');
+    } else if (this.closingAsAsked) {
+      o.connection?.('http', 'closed-as-asked');
     } else if (!this.stopping) {
       o.connection?.('http', 'closed-idle');
     }
+    this.closingAsAsked = false;
     this.connected = false;
     if (this.stopping || this.done) return this.finish();
     this.reconnectTimer = setTimeout(() => this.connect(), RECONNECT_MS);
@@ -129,6 +135,8 @@ export class HttpLane {
     if (!(len >= 0)) return this.badReply();
     if (this.buf.length < bodyAt + len) return;
     const status = this.buf.toString('latin1', 9, 12);
+    const closeAt = this.buf.indexOf(CONNECTION_CLOSE);
+    const close = closeAt >= 0 && closeAt < end;
     const body = this.buf.subarray(bodyAt, bodyAt + len);
     const rest = this.buf.subarray(bodyAt + len);
     this.buf = rest.length === 0 ? Buffer.alloc(0) : Buffer.from(rest);
@@ -139,8 +147,16 @@ export class HttpLane {
     let failure: string | null = null;
     if (status !== '200') failure = `HTTP ${status}`;
     else if (body.subarray(0, FAILURE.length).equals(FAILURE)) failure = failureText(body);
+    // RFC 9112 section 9.6: after `Connection: close` no further request goes on this connection.
     this.env.observer.answered('http', g, failure, us);
+    if (close) return this.closeForServer();
     this.next();
+  }
+
+  /** The server said `Connection: close`: end this connection (onClose reconnects). */
+  private closeForServer(): void {
+    this.closingAsAsked = true;
+    this.sock?.end();
   }
 
   private badReply(): void {

@@ -12,8 +12,12 @@ export type Proto = 'http' | 'udp';
  */
 export type LostReason = 'timeout' | 'reset' | 'bad-reply';
 
-/** Connection-level events (no request was lost): HTTP connects that failed, idle closes by the server. */
-export type ConnectionEvent = 'connect-failed' | 'closed-idle' | 'udp-handshake-failed';
+/**
+ * Connection-level events (no request was lost): HTTP connects that failed, connections the server
+ * closed while idle, connections closed after an answer that said `Connection: close`, UDP connects
+ * unanswered.
+ */
+export type ConnectionEvent = 'connect-failed' | 'closed-idle' | 'closed-as-asked' | 'udp-handshake-failed';
 
 export interface AnnounceObserver {
   /** An answer to the announce of peer `g`: `failure` null for a peer list, else the failure text. */
