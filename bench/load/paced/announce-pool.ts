@@ -95,18 +95,26 @@ function urlDataOptions(url: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The fill positions a load walks: k = 0, 1, ... wrapping at the pool's size; -1 once `limit` were handed out. */
+/**
+ * The fill positions a load walks: first, first + 1, ... wrapping after `span` positions (default: the
+ * whole pool); -1 once `limit` were handed out. Several generator threads take disjoint spans.
+ */
 export class PoolCursor {
-  private k = 0;
+  private k: number;
+  private readonly end: number;
   issued = 0;
 
-  constructor(private readonly size: number, private readonly limit = Infinity) {}
+  constructor(size: number, private readonly limit = Infinity, private readonly first = 0, span = size - first) {
+    if (!(first >= 0 && span >= 1 && first + span <= size)) throw new RangeError(`span ${first}+${span} is outside a pool of ${size}`);
+    this.k = first;
+    this.end = first + span;
+  }
 
   next(): number {
     if (this.issued >= this.limit) return -1;
     this.issued++;
     const k = this.k;
-    this.k = k + 1 === this.size ? 0 : k + 1;
+    this.k = k + 1 === this.end ? this.first : k + 1;
     return k;
   }
 

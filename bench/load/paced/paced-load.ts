@@ -12,6 +12,8 @@ const SWEEP_MS = 20;
 
 export interface PacedLoadOptions {
   host: string;
+  /** Where the UDP tracker is, when not on `host`. */
+  udpHost?: string;
   /** null: no HTTP load. */
   httpPort: number | null;
   /** null: no UDP load. */
@@ -29,6 +31,8 @@ export interface PacedLoadOptions {
   durationMs: number;
   /** Stop after this many announces were sent (Infinity: only the duration bounds it). */
   maxRequests: number;
+  /** The part of the pool this load walks (default: all of it), for generators sharing a pool. */
+  span?: { first: number; count: number };
 }
 
 export class PacedLoad {
@@ -46,7 +50,7 @@ export class PacedLoad {
 
   constructor(readonly opts: PacedLoadOptions, observer: AnnounceObserver) {
     this.pool = new AnnouncePool(opts.pool);
-    this.cursor = new PoolCursor(this.pool.size, opts.maxRequests);
+    this.cursor = new PoolCursor(this.pool.size, opts.maxRequests, opts.span?.first ?? 0, opts.span?.count ?? this.pool.size);
     this.httpPacer = opts.httpPort === null || opts.httpConnections === 0 ? null : new Pacer(opts.httpRate);
     this.udpPacer = opts.udpPort === null || opts.udpSockets === 0 ? null : new Pacer(opts.udpRate);
     let running = 0;
@@ -55,12 +59,12 @@ export class PacedLoad {
     const idle = (): void => {
       if (--running === 0) allIdle();
     };
-    const env = (port: number, pacer: Pacer): LaneEnv => ({ host: opts.host, port, pool: this.pool, cursor: this.cursor, pacer, observer, idle });
+    const env = (port: number, pacer: Pacer, host = opts.host): LaneEnv => ({ host, port, pool: this.pool, cursor: this.cursor, pacer, observer, idle });
     if (this.httpPacer !== null) {
       for (let i = 0; i < opts.httpConnections; i++) this.httpLanes.push(new HttpLane(env(opts.httpPort!, this.httpPacer)));
     }
     if (this.udpPacer !== null) {
-      for (let i = 0; i < opts.udpSockets; i++) this.udpLanes.push(new UdpLane(env(opts.udpPort!, this.udpPacer), opts.udpWindow));
+      for (let i = 0; i < opts.udpSockets; i++) this.udpLanes.push(new UdpLane(env(opts.udpPort!, this.udpPacer, opts.udpHost), opts.udpWindow));
     }
     running = this.httpLanes.length + this.udpLanes.length;
     if (running === 0) allIdle();

@@ -2,7 +2,7 @@
 // connection events, a latency histogram per protocol, and optionally which peers were admitted
 // (answered with a peer list at least once). take() returns the figures and starts a new window, for
 // reports every few seconds.
-import { newHistogram, recordMicros, summarize, type Histogram, type LatencySummary } from '../histogram.js';
+import { encodeHistogram, newHistogram, recordMicros, summarize, type Histogram, type LatencySummary } from '../histogram.js';
 import type { AnnounceObserver, ConnectionEvent, LostReason, Proto } from './observer.js';
 
 export interface ProtoFigures {
@@ -19,6 +19,8 @@ export interface TallyWindow {
   elapsedMs: number;
   http: ProtoFigures;
   udp: ProtoFigures;
+  /** The window's latency histograms (hdr-histogram compressed base64, µs), to merge across threads. */
+  histograms: { http: string; udp: string };
 }
 
 interface Counts {
@@ -83,7 +85,10 @@ export class Tally implements AnnounceObserver {
   /** The figures since the last take() (or the start), and a new window. */
   take(): TallyWindow {
     const now = performance.now();
-    const w = { elapsedMs: now - this.windowStart, http: figures(this.cur.http), udp: figures(this.cur.udp) };
+    const w: TallyWindow = {
+      elapsedMs: now - this.windowStart, http: figures(this.cur.http), udp: figures(this.cur.udp),
+      histograms: { http: encodeHistogram(this.cur.http.hist), udp: encodeHistogram(this.cur.udp.hist) },
+    };
     this.cur = { http: newCounts(), udp: newCounts() };
     this.windowStart = now;
     return w;
