@@ -104,6 +104,10 @@ export interface Verdicts {
   rssEndBytes: number | null;
   rssChangePct: number | null;
   rssWithin10Pct: boolean | null;
+  /** From minute 1 on: lowest and highest RSS, and the least-squares slope in MB per minute. */
+  rssMinBytes: number | null;
+  rssMaxBytes: number | null;
+  rssSlopeMBPerMin: number | null;
   /** Median p99 of the windows in the first and the last minute, per protocol. */
   p99: { http: { first: number; last: number; max: number }; udp: { first: number; last: number; max: number } };
   p99Flat: boolean;
@@ -134,16 +138,36 @@ export function verdicts(samples: SoakSample[]): Verdicts {
   const p99 = { http: proto((s) => s.httpP99Ms), udp: proto((s) => s.udpP99Ms) };
   const flat = (p: { first: number; last: number }): boolean => p.last <= p.first * P99_FLAT_RATIO + P99_NOISE_MS;
   const p99Flat = flat(p99.http) && flat(p99.udp);
+  const steady = withRss.filter((s) => m1 !== null && s.elapsedSec >= m1.elapsedSec);
+  const rssMin = steady.length === 0 ? null : Math.min(...steady.map((s) => s.rssBytes!));
+  const rssMax = steady.length === 0 ? null : Math.max(...steady.map((s) => s.rssBytes!));
+  const slope = slopeMBPerMin(steady);
   const mb = (b: number | null): string => (b === null ? 'n/a' : `${(b / 1048576).toFixed(1)} MB`);
   const text = [
     `RSS: ${mb(m1?.rssBytes ?? null)} at ${m1?.elapsedSec ?? '-'} s, ${mb(end?.rssBytes ?? null)} at the end` +
-      (rssChangePct === null ? '' : ` (${rssChangePct >= 0 ? '+' : ''}${rssChangePct}%: ${Math.abs(rssChangePct) <= 10 ? 'within' : 'NOT within'} 10% of minute 1)`),
+      (rssChangePct === null ? '' : ` (${rssChangePct >= 0 ? '+' : ''}${rssChangePct}%: ${Math.abs(rssChangePct) <= 10 ? 'within' : 'NOT within'} 10% of minute 1)`) +
+      (slope === null ? '' : `; from then on between ${mb(rssMin)} and ${mb(rssMax)}, trend ${slope >= 0 ? '+' : ''}${slope} MB/min`),
     `p99 HTTP: median ${p99.http.first} ms over the first minute, ${p99.http.last} ms over the last, worst window ${p99.http.max} ms`,
     `p99 UDP: median ${p99.udp.first} ms over the first minute, ${p99.udp.last} ms over the last, worst window ${p99.udp.max} ms`,
     `p99 ${p99Flat ? 'flat' : 'NOT flat'} (last minute's median at most ${P99_FLAT_RATIO}× the first's + ${P99_NOISE_MS} ms)`,
   ].join('\n');
   return {
     rssMinute1Bytes: m1?.rssBytes ?? null, rssEndBytes: end?.rssBytes ?? null, rssChangePct,
-    rssWithin10Pct: rssChangePct === null ? null : Math.abs(rssChangePct) <= 10, p99, p99Flat, text,
+    rssWithin10Pct: rssChangePct === null ? null : Math.abs(rssChangePct) <= 10,
+    rssMinBytes: rssMin, rssMaxBytes: rssMax, rssSlopeMBPerMin: slope, p99, p99Flat, text,
   };
+}
+
+/** Least-squares slope of RSS over time, MB per minute; null with fewer than 3 samples. */
+function slopeMBPerMin(xs: SoakSample[]): number | null {
+  if (xs.length < 3) return null;
+  const mt = xs.reduce((a, s) => a + s.elapsedSec, 0) / xs.length;
+  const mr = xs.reduce((a, s) => a + s.rssBytes!, 0) / xs.length;
+  let num = 0;
+  let den = 0;
+  for (const s of xs) {
+    num += (s.elapsedSec - mt) * (s.rssBytes! - mr);
+    den += (s.elapsedSec - mt) ** 2;
+  }
+  return den === 0 ? null : Math.round(((num / den) * 60) / 1048576 * 100) / 100;
 }
