@@ -30,6 +30,10 @@ function fdCount(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
+function rssKb(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+}
+
 interface Held { sock: net.Socket; openedAt: number; closedAt: number; slow: boolean }
 
 function open(port: number, slow: boolean): Promise<Held> {
@@ -72,6 +76,7 @@ describe('chaos: idle and slowloris connections against the HTTP port', { timeou
     await waitUntilServing(r, addrs.api);
     const pid = r.child.pid!;
     const baseline = fdCount(pid);
+    const rssBefore = rssKb(pid);
     const load = new ChaosLoad({ host: '127.0.0.1', httpPort: addrs.http, udpPort: null }, chaosPool('idle-slowloris', { torrents: 200 }),
       { httpRate: 500, httpConnections: 4, durationMs: 60_000, timeoutMs: 5_000 });
     const fdSamples: { atMs: number; fds: number }[] = [];
@@ -83,6 +88,7 @@ describe('chaos: idle and slowloris connections against the HTTP port', { timeou
     }
     const openedMs = load.now();
     const peak = fdCount(pid);
+    const rssHeld = rssKb(pid);
     // One more header byte a second on every slowloris connection still open.
     const trickle = setInterval(() => { for (const h of held) if (h.slow && h.closedAt === 0) h.sock.write('a'); }, 1_000);
     try {
@@ -104,6 +110,7 @@ describe('chaos: idle and slowloris connections against the HTTP port', { timeou
     console.log(`${each} idle + ${each} slowloris connections opened in ${openedMs} ms; all closed by the server at ${closedMs} ms\n` +
       `  idle held: ${fig(heldMs(false))}\n  slowloris held: ${fig(heldMs(true))}\n` +
       `  tracker fds: baseline ${baseline}, with the connections open ${peak}, after ${after} (ulimit -n ${limit}); ` +
+      `RSS ${(rssBefore / 1024).toFixed(1)} MB before, ${(rssHeld / 1024).toFixed(1)} MB with them open (${Math.round(((rssHeld - rssBefore) * 1024) / (2 * each))} bytes each, the normal client's traffic included); ` +
       `samples ${fdSamples.filter((_, i) => i % 4 === 0).map((s) => `${s.atMs}:${s.fds}`).join(' ')}\n` +
       `  normal client: ${load.summary()}`);
 
