@@ -87,7 +87,11 @@ describe('chaos: idle and slowloris connections against the HTTP port', { timeou
       held.push(...await Promise.all(Array.from({ length: Math.min(100, 2 * each - i) }, (_, j) => open(addrs.http, (i + j) % 2 === 1))));
     }
     const openedMs = load.now();
-    const peak = fdCount(pid);
+    // The client's connect completes with the kernel's handshake; the tracker accepts a moment later.
+    const peak = await waitFor('the tracker holding every connection', () => {
+      const n = fdCount(pid);
+      return n >= baseline + 2 * each - 8 ? n : undefined;
+    }, 5_000, 50).catch(() => fdCount(pid));
     const rssHeld = rssKb(pid);
     // One more header byte a second on every slowloris connection still open.
     const trickle = setInterval(() => { for (const h of held) if (h.slow && h.closedAt === 0) h.sock.write('a'); }, 1_000);
