@@ -10,7 +10,8 @@ import { PacedLoad, type PacedLoadOptions } from '../../bench/load/paced/paced-l
 import { lostOf, Tally, type ProtoFigures } from '../../bench/load/paced/tally.js';
 import { peerFields } from '../../bench/workload/peers.js';
 import { scrapePath } from '../../bench/workload/paths.js';
-import { asDict, bdecodeStrict, get } from '../helpers/tracker.js';
+import type { Run } from '../helpers/process.js';
+import { asDict, bdecodeStrict, get, waitFor } from '../helpers/tracker.js';
 
 export const BUSY = 'tracker busy, retry later';
 
@@ -183,4 +184,17 @@ export function unexpectedFailures(load: ChaosLoad, allowed: readonly string[]):
 export function failuresOf(load: ChaosLoad, text: string): number {
   const t = load.tally.totals();
   return (t.http.failures[text] ?? 0) + (t.udp.failures[text] ?? 0);
+}
+
+/** How long a hayate child may take to answer /check: seconds when other jobs load the machine. */
+export const START_WAIT_MS = 20_000;
+
+/** Waits (up to START_WAIT_MS) until the child answers /check with STILL-ALIVE; fails early if it exits. */
+export async function waitServing(r: Run, apiPort: number): Promise<void> {
+  const early = r.exited.then(({ code, signal }) => { throw new Error(`hayate exited early (${code ?? signal}): ${r.stderr().slice(-1500)}`); });
+  early.catch(() => {});
+  await Promise.race([early, waitFor('/check to answer', async () => {
+    const res = await get(`http://127.0.0.1:${apiPort}/check`);
+    return res.status === 200 && res.body.toString() === 'STILL-ALIVE';
+  }, START_WAIT_MS, 100)]);
 }

@@ -6,14 +6,14 @@
 // every second (process.memoryUsage reads /proc, which needs a descriptor). After the idle ones are
 // closed, it serves again and stops cleanly.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { cpuSnapshot, cpuUsage, statTicks, ticksPerSecond } from '../../bench/env/cpu-time.js';
-import { assertBuilt, freeListenAddrs, MAIN, REPO_ROOT, stopCleanly, tempDir, waitUntilServing, type Run } from '../helpers/process.js';
+import { assertBuilt, freeListenAddrs, MAIN, REPO_ROOT, stopCleanly, tempDir, type Run } from '../helpers/process.js';
 import { request, sleep, waitFor } from '../helpers/tracker.js';
-import { spawn } from 'node:child_process';
+import { waitServing } from './chaos-load.js';
 
 const NOFILE = 256;
 const HELD = 300;
@@ -71,7 +71,7 @@ describe('chaos: file descriptors exhausted by idle connections', { timeout: 60_
     const addrs = await freeListenAddrs();
     const config = tmp.write('config.json', JSON.stringify({ ...addrs.config, udpListenAddr: '', ioThreads: 2, workers: 0, memStatsInterval: '1s' }));
     r = runLimited([`-config=${config}`]);
-    await waitUntilServing(r, addrs.api);
+    await waitServing(r, addrs.api);
     const pid = r.child.pid!; // prlimit execs node in its own process
     const baseline = fdCount(pid);
     const cpu0 = cpuSec(pid);

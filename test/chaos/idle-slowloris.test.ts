@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
-import { assertBuilt, freeListenAddrs, killAll, run, stopCleanly, tempDir, waitUntilServing } from '../helpers/process.js';
-import { sleep, waitFor } from '../helpers/tracker.js';
-import { ChaosLoad, chaosPool, ms } from './chaos-load.js';
+import { assertBuilt, freeListenAddrs, killAll, run, stopCleanly, tempDir } from '../helpers/process.js';
+import { rawExchange, sleep, startTestTracker, waitFor } from '../helpers/tracker.js';
+import { ChaosLoad, chaosPool, ms, waitServing } from './chaos-load.js';
 
 /** Connections of each kind; fewer when this process may not open 2 × that many descriptors. */
 const WANTED = 2_000;
@@ -73,7 +73,7 @@ describe('chaos: idle and slowloris connections against the HTTP port', { timeou
     const addrs = await freeListenAddrs();
     const config = tmp.write('config.json', JSON.stringify({ ...addrs.config, udpListenAddr: '', ioThreads: 2, workers: 0 }));
     const r = run([`-config=${config}`]);
-    await waitUntilServing(r, addrs.api);
+    await waitServing(r, addrs.api);
     const pid = r.child.pid!;
     const baseline = fdCount(pid);
     const rssBefore = rssKb(pid);
@@ -130,5 +130,23 @@ describe('chaos: idle and slowloris connections against the HTTP port', { timeou
       assert.ok(Math.max(...xs) <= HELD_MAX_MS, `${slow ? 'slowloris' : 'idle'} connections are closed within ${HELD_MAX_MS} ms`);
     }
     assert.ok(after <= baseline + 8, `descriptors back to baseline (${after} vs ${baseline})`);
+  });
+});
+
+describe('chaos: a partial request on the admin API', { timeout: 30_000 }, () => {
+  it('is answered 408 and closed within apiReadTimeout + 1.5 s (node:http sweeps its connections every second)', async () => {
+    const t = await startTestTracker({ apiReadTimeoutMs: 1_000 });
+    try {
+      const port = Number(new URL(t.apiUrl).port);
+      const started = performance.now();
+      const { data, timedOut } = await rawExchange('127.0.0.1', port, Buffer.from('GET /check HTTP/1.1\r\nHost: x\r\n', 'latin1'), 10_000);
+      const heldMs = performance.now() - started;
+      console.log(`admin API: partial request held ${Math.round(heldMs)} ms, answered ${JSON.stringify(data.toString('latin1').split('\r\n')[0])}`);
+      assert.equal(timedOut, false, 'closed by the server');
+      assert.match(data.toString('latin1'), /^HTTP\/1\.1 408 /);
+      assert.ok(heldMs <= 2_500, `held ${Math.round(heldMs)} ms, apiReadTimeout is 1 s`);
+    } finally {
+      await t.stop();
+    }
   });
 });

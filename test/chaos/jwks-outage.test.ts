@@ -20,7 +20,12 @@ const EARLY_MS = 250;
 const LATE_MS = 1_000;
 const UNAVAILABLE = 'unapproved request: jwt keys unavailable';
 
-interface Outage { kind: 'dies' | 'stalls'; lastOkMs: number; check503Ms: number; healMs: number; check200Ms: number }
+/**
+ * One outage, in ms since the load started: when it began, the tracker's last good fetch (its key set's
+ * usable-until time minus interval + TTL, read once the set has expired: no fetch can be good after the
+ * outage began), the server's last good answer, /check going 503, the server healing, /check 200 again.
+ */
+interface Outage { kind: 'dies' | 'stalls'; startMs: number; lastGoodMs: number; serverLastOkMs: number; check503Ms: number; healMs: number; check200Ms: number }
 
 describe('chaos: the JWK-set server dies, stalls and comes back, under announce load', { timeout: 90_000 }, () => {
   const jwks = new JwksServer();
@@ -58,18 +63,20 @@ describe('chaos: the JWK-set server dies, stalls and comes back, under announce 
     let stale = '';
     for (const kind of ['dies', 'stalls'] as const) {
       await sleep(1_500);
+      const startMs = load.now();
       if (kind === 'dies') await jwks.close();
       else jwks.mode = 'stall';
-      const lastOkMs = jwks.lastOkAt - load.startedAt;
       await waitFor('/check 503', async () => (await check()).status === 503, USABLE_MS + 3_000, 20);
       const check503Ms = load.now();
+      const lastGoodMs = t.tracker.jwt!.source.usableUntilMs - USABLE_MS - load.startedAt;
+      const serverLastOkMs = jwks.lastOkAt - load.startedAt;
       stale = (await check()).body;
       await sleep(1_000); // a second of failing closed
       if (kind === 'dies') await jwks.listen(jwks.port);
       jwks.mode = 'ok';
       const healMs = load.now();
       await waitFor('/check 200', async () => (await check()).status === 200, INTERVAL_MS + 3_000, 20);
-      outages.push({ kind, lastOkMs, check503Ms, healMs, check200Ms: load.now() });
+      outages.push({ kind, startMs, lastGoodMs, serverLastOkMs, check503Ms, healMs, check200Ms: load.now() });
     }
     await sleep(1_000);
     const stopMs = load.now();
@@ -77,9 +84,10 @@ describe('chaos: the JWK-set server dies, stalls and comes back, under announce 
     const incidents = load.incidents;
     const firstAfter = (ms: number, pred: (i: Incident) => boolean): Incident | undefined => incidents.find((i) => i.atMs >= ms && pred(i));
     const report = outages.map((o) => {
-      const first = firstAfter(o.lastOkMs, (i) => i.what === UNAVAILABLE);
-      return `${o.kind}: last good fetch ${o.lastOkMs} ms, first refusal ${first?.atMs ?? '-'} ms (+${first === undefined ? '-' : first.atMs - o.lastOkMs}), ` +
-        `/check 503 at +${o.check503Ms - o.lastOkMs}; healed ${o.healMs} ms, /check 200 after ${o.check200Ms - o.healMs} ms, ` +
+      const first = firstAfter(o.lastGoodMs, (i) => i.what === UNAVAILABLE);
+      return `${o.kind} at ${o.startMs} ms: last good fetch ${o.lastGoodMs} ms (the server's last good answer ${o.serverLastOkMs} ms), ` +
+        `first refusal ${first?.atMs ?? '-'} ms (+${first === undefined ? '-' : first.atMs - o.lastGoodMs}), ` +
+        `/check 503 at +${o.check503Ms - o.lastGoodMs}; healed ${o.healMs} ms, /check 200 after ${o.check200Ms - o.healMs} ms, ` +
         `first peer list after ${load.firstOkAfter(o.healMs) - o.healMs} ms`;
     });
     console.log(`${report.join('\n')}\n/check while stale: ${stale}\n${load.summary()}`);
@@ -90,13 +98,13 @@ describe('chaos: the JWK-set server dies, stalls and comes back, under announce 
     assert.deepEqual(unexpectedFailures(load, [UNAVAILABLE]), {}, `no failure text but \`${UNAVAILABLE}\``);
     assert.match(stale, /^jwk set stale: last good fetch \S+ ago \(last error: .+\)$/);
     for (const o of outages) {
-      const expiry = o.lastOkMs + USABLE_MS;
-      const early = incidents.filter((i) => i.atMs >= o.lastOkMs && i.atMs < expiry - EARLY_MS);
+      const expiry = o.lastGoodMs + USABLE_MS;
+      const early = incidents.filter((i) => i.atMs >= o.startMs && i.atMs < expiry - EARLY_MS);
       assert.deepEqual(early, [], `${o.kind}: announces keep verifying with the last good set until interval + TTL`);
-      const first = firstAfter(o.lastOkMs, (i) => i.what === UNAVAILABLE);
+      const first = firstAfter(o.startMs, (i) => i.what === UNAVAILABLE);
       assert.ok(first !== undefined && first.atMs <= expiry + LATE_MS, `${o.kind}: fails closed by interval + TTL (first refusal at ${first?.atMs} ms, expiry ${expiry} ms)`);
       for (const p of ['http', 'udp'] as const) {
-        assert.ok(firstAfter(o.lastOkMs, (i) => i.what === UNAVAILABLE && i.proto === p) !== undefined, `${o.kind}: ${p} announces refused too`);
+        assert.ok(firstAfter(o.startMs, (i) => i.what === UNAVAILABLE && i.proto === p) !== undefined, `${o.kind}: ${p} announces refused too`);
       }
       assert.ok(o.check503Ms >= expiry - EARLY_MS && o.check503Ms <= expiry + LATE_MS, `${o.kind}: /check 503 at expiry (${o.check503Ms} ms, expiry ${expiry} ms)`);
       assert.equal(load.okBetween(first!.atMs + 300, o.healMs), 0, `${o.kind}: no announce admitted while the set is expired`);

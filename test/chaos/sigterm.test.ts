@@ -7,9 +7,9 @@
 // after the socket stops reading get no answer, which a BEP 15 client retries; counted, not asserted.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { assertBuilt, freeListenAddrs, killAll, run, tempDir, waitUntilServing } from '../helpers/process.js';
+import { assertBuilt, freeListenAddrs, killAll, run, tempDir } from '../helpers/process.js';
 import { sleep, within } from '../helpers/tracker.js';
-import { BUSY, ChaosLoad, chaosPool, unexpectedFailures } from './chaos-load.js';
+import { BUSY, ChaosLoad, chaosPool, unexpectedFailures, waitServing } from './chaos-load.js';
 
 const GRACE_MS = 2_000;
 const EXIT_SLACK_MS = 3_000;
@@ -26,7 +26,7 @@ for (const workers of [0, 2]) {
         ...addrs.config, ioThreads: 2, workers, torrentMapShards: 8, httpRequestTimeout: `${GRACE_MS / 1000}s`,
       }));
       const r = run([`-config=${config}`]);
-      await waitUntilServing(r, addrs.api);
+      await waitServing(r, addrs.api);
       const udpPort = Number(addrs.config.udpListenAddr!.split(':')[1]);
       const load = new ChaosLoad({ host: '127.0.0.1', httpPort: addrs.http, udpPort }, chaosPool(`sigterm-${workers}`),
         // Back to back on every connection (each has a request in flight nearly all the time, as behind
