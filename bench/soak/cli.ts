@@ -88,8 +88,15 @@ async function main(argv: string[]): Promise<number> {
     let rate = opts.rate;
     let capacity: string | null = null;
     if (rate === null) {
+      figures.cpuSinceLast();
+      figures.generatorSinceLast();
       const c = await threads.run((i) => loadOf(i, Infinity, Infinity, opts.capacitySec * 1000, 50_000_000));
-      capacity = describeWindow(c);
+      const tracker = figures.cpuSinceLast();
+      const generator = figures.generatorSinceLast();
+      // Whoever is busier is the bound: with one generator thread it is often the generator, and then
+      // "capacity" is what this generator can drive, not what the tracker can serve.
+      capacity = `${describeWindow(c)}; CPU: tracker ${tracker === null ? 'n/a' : tracker.toFixed(2)} cores, generator ${generator.toFixed(2)} cores` +
+        (tracker !== null && generator >= 0.9 * opts.threads && tracker < 0.9 * generator ? ' (generator-bound: more --threads, or --rate)' : '');
       const answered = c.http.ok + c.udp.ok + Object.values(c.http.failures).reduce((a, b) => a + b, 0) + Object.values(c.udp.failures).reduce((a, b) => a + b, 0);
       rate = Math.max(1, Math.round(answered / (c.elapsedMs / 1000) / 2));
       say(`capacity (unpaced, ${opts.capacitySec} s): ${capacity}; soaking at half: ${rate}/s`);

@@ -82,9 +82,10 @@ function bounded<T>(p: Promise<T>, what: string): Promise<T> {
 function mergeProto(parts: ProtoFigures[], histograms: string[]): ProtoFigures {
   const h = newHistogram();
   for (const text of histograms) h.add(decodeHistogram(text));
-  const out: ProtoFigures = { ok: 0, failures: {}, lost: { timeout: 0, reset: 0, 'bad-reply': 0 }, events: {}, latency: summarize(h) };
+  const out: ProtoFigures = { ok: 0, wrongCounts: 0, failures: {}, lost: { timeout: 0, reset: 0, 'bad-reply': 0 }, events: {}, latency: summarize(h) };
   for (const p of parts) {
     out.ok += p.ok;
+    out.wrongCounts += p.wrongCounts;
     for (const [k, v] of Object.entries(p.failures)) out.failures[k] = (out.failures[k] ?? 0) + v;
     out.lost.timeout += p.lost.timeout;
     out.lost.reset += p.lost.reset;

@@ -52,9 +52,21 @@ export class ChaosLoad {
   readonly okBuckets = new Map<number, number>();
   private incidentsDropped = 0;
 
-  constructor(target: LoadTarget, pool: AnnouncePoolOptions, opts: Partial<PacedLoadOptions> = {}) {
+  /**
+   * `full`: every peer of the pool is in its swarm (after warmUp; peers never stop), so every peer list
+   * must report exactly the torrent's seeders and leechers: a wrong count is a wrong answer.
+   */
+  constructor(target: LoadTarget, pool: AnnouncePoolOptions, opts: Partial<PacedLoadOptions> = {}, full = false) {
     const size = pool.torrents * pool.peersPerTorrent;
     this.tally = new Tally(size);
+    if (full) {
+      const seeders = seedersPerTorrent(pool);
+      const p = pool.peersPerTorrent;
+      this.tally.expectSwarm = (g) => {
+        const n = seeders[Math.floor(g / p)]!;
+        return { seeders: n, leechers: p - n };
+      };
+    }
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.tally.onAnswer = (proto, _g, failure) => {
       const seenMs = Date.now() - this.startedAt;
@@ -100,11 +112,26 @@ export class ChaosLoad {
   /** The figures as one line per protocol, for the test log. */
   summary(): string {
     const t = this.tally.totals();
-    const line = (p: Proto, f: ProtoFigures): string => `${p}: ${f.ok} peer lists, failures ${JSON.stringify(f.failures)}, ` +
+    const line = (p: Proto, f: ProtoFigures): string => `${p}: ${f.ok} peer lists${this.tally.expectSwarm === null ? '' : ` (${f.wrongCounts} with wrong counts)`}, failures ${JSON.stringify(f.failures)}, ` +
       `lost ${JSON.stringify(f.lost)}, connections ${JSON.stringify(f.events)}, p50 ${ms(f.latency.p50)} p99 ${ms(f.latency.p99)} max ${ms(f.latency.max)}`;
     return `${this.load.sent} announces sent in ${(this.now() / 1000).toFixed(1)} s\n  ${line('http', t.http)}\n  ${line('udp', t.udp)}` +
       (this.incidentsDropped > 0 ? `\n  (${this.incidentsDropped} incidents not kept)` : '');
   }
+}
+
+/** Seeders of each torrent of the pool (peers with left = 0). */
+export function seedersPerTorrent(pool: AnnouncePoolOptions): Uint16Array {
+  const out = new Uint16Array(pool.torrents);
+  for (let t = 0; t < pool.torrents; t++) {
+    for (let s = 0; s < pool.peersPerTorrent; s++) if (peerFields(t * pool.peersPerTorrent + s).left === 0) out[t]!++;
+  }
+  return out;
+}
+
+/** Every peer list reported the whole swarm (a load started with `full`). */
+export function assertNoWrongAnswer(load: ChaosLoad): void {
+  const t = load.tally.totals();
+  assert.equal(t.http.wrongCounts + t.udp.wrongCounts, 0, `peer lists with wrong swarm counts: ${load.tally.wrongExamples.join('; ')}`);
 }
 
 export function ms(us: number): string {
@@ -158,10 +185,10 @@ export async function swarmCounts(httpUrl: string, pool: AnnouncePoolOptions): P
  */
 export async function assertNoPeerLost(httpUrl: string, pool: AnnouncePoolOptions): Promise<void> {
   const counts = await swarmCounts(httpUrl, pool);
+  const expected = seedersPerTorrent(pool);
   const wrong: string[] = [];
   for (let t = 0; t < pool.torrents; t++) {
-    let seeders = 0;
-    for (let s = 0; s < pool.peersPerTorrent; s++) if (peerFields(t * pool.peersPerTorrent + s).left === 0) seeders++;
+    const seeders = expected[t]!;
     const c = counts[t]!;
     if (c.seeders !== seeders || c.leechers !== pool.peersPerTorrent - seeders) {
       wrong.push(`torrent ${t}: ${c.seeders} seeders + ${c.leechers} leechers, expected ${seeders} + ${pool.peersPerTorrent - seeders}`);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { connectPacket, newTransactionId, UdpClient } from '../helpers/udp-client.js';
 import { get, getJson, sleep, startTestTracker, waitFor, type TestTracker } from '../helpers/tracker.js';
-import { assertNoPeerLost, BUSY, ChaosLoad, chaosPool, unexpectedFailures, warmUp } from './chaos-load.js';
+import { assertNoPeerLost, assertNoWrongAnswer, BUSY, ChaosLoad, chaosPool, unexpectedFailures, warmUp } from './chaos-load.js';
 
 /**
  * Requests lost on a dying thread's own sockets must all have been sent within this window around its
@@ -49,7 +49,7 @@ for (const workers of [0, 2]) {
       const target = { host: '127.0.0.1', httpPort: t.httpPort, udpPort: t.tracker.ports.udp };
       const pool = chaosPool(`io-thread-death-${workers}`);
       await warmUp(target, pool);
-      const load = new ChaosLoad(target, pool, { durationMs: 40_000 });
+      const load = new ChaosLoad(target, pool, { durationMs: 40_000 }, true);
       const deaths: { index: number; atMs: number; backMs: number; before: ThreadCounts }[] = [];
       for (const index of [0, 1]) {
         await sleep(index === 0 ? 1_000 : 3_000);
@@ -81,6 +81,7 @@ for (const workers of [0, 2]) {
         assert.ok(now.udpPackets > d.before.udpPackets, `io-0${d.index + 1} serves UDP again after its restart`);
       }
       assert.deepEqual(unexpectedFailures(load, [BUSY]), {}, `no failure text but \`${BUSY}\``);
+      assertNoWrongAnswer(load);
       for (const l of losses) {
         assert.ok(deaths.some((d) => l.atMs >= d.atMs - LOSS_BEFORE_MS && l.atMs <= d.atMs + LOSS_AFTER_MS),
           `a request lost at ${l.atMs} ms (${l.proto} ${l.what}) is not explained by a thread's death`);

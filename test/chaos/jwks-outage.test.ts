@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { AnnouncePool } from '../../bench/load/paced/announce-pool.js';
 import { AUDIENCE, JwksServer, makeKey, mintQuay } from '../helpers/jwt-fixtures.js';
 import { get, sleep, startTestTracker, waitFor, type TestTracker } from '../helpers/tracker.js';
-import { assertNoPeerLost, ChaosLoad, chaosPool, unexpectedFailures, warmUp, type Incident } from './chaos-load.js';
+import { assertNoPeerLost, assertNoWrongAnswer, ChaosLoad, chaosPool, unexpectedFailures, warmUp, type Incident } from './chaos-load.js';
 
 const INTERVAL_MS = 1_000;
 const TTL_MS = 2_000;
@@ -54,7 +54,7 @@ describe('chaos: the JWK-set server dies, stalls and comes back, under announce 
     });
     const target = { host: '127.0.0.1', httpPort: t.httpPort, udpPort: t.tracker.ports.udp };
     await warmUp(target, pool);
-    const load = new ChaosLoad(target, pool, { httpRate: 1_500, udpRate: 500, durationMs: 60_000 });
+    const load = new ChaosLoad(target, pool, { httpRate: 1_500, udpRate: 500, durationMs: 60_000 }, true);
     const check = async (): Promise<{ status: number; body: string }> => {
       const r = await get(`${t!.apiUrl}/check`);
       return { status: r.status, body: r.body.toString() };
@@ -96,6 +96,7 @@ describe('chaos: the JWK-set server dies, stalls and comes back, under announce 
     assert.deepEqual(totals.http.lost, { timeout: 0, reset: 0, 'bad-reply': 0 }, 'every HTTP announce answered');
     assert.deepEqual(totals.udp.lost, { timeout: 0, reset: 0, 'bad-reply': 0 }, 'every UDP announce answered');
     assert.deepEqual(unexpectedFailures(load, [UNAVAILABLE]), {}, `no failure text but \`${UNAVAILABLE}\``);
+    assertNoWrongAnswer(load);
     assert.match(stale, /^jwk set stale: last good fetch \S+ ago \(last error: .+\)$/);
     for (const o of outages) {
       const expiry = o.lastGoodMs + USABLE_MS;

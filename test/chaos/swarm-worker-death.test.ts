@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { Tracker } from '../../src/tracker.js';
 import { Log } from '../../src/util/log.js';
 import { getJson, sleep, startTestTracker, testConfig, waitFor, type TestTracker } from '../helpers/tracker.js';
-import { assertNoPeerLost, BUSY, ChaosLoad, chaosPool, failuresOf, unexpectedFailures, warmUp } from './chaos-load.js';
+import { assertNoPeerLost, assertNoWrongAnswer, BUSY, ChaosLoad, chaosPool, failuresOf, unexpectedFailures, warmUp } from './chaos-load.js';
 
 /** Deaths spaced by more than the 5 s after which swarm-pool.ts counts a worker as stable. */
 const DEATHS = 4;
@@ -32,7 +32,7 @@ describe('chaos: swarm worker deaths under announce load', { timeout: 90_000 }, 
     const target = { host: '127.0.0.1', httpPort: t.httpPort, udpPort: t.tracker.ports.udp };
     const pool = chaosPool('swarm-worker-death');
     await warmUp(target, pool);
-    const load = new ChaosLoad(target, pool, { durationMs: 60_000 });
+    const load = new ChaosLoad(target, pool, { durationMs: 60_000 }, true);
     const deaths: { owner: number; atMs: number; restartedMs: number }[] = [];
     for (let i = 0; i < DEATHS; i++) {
       await sleep(i === 0 ? 1_000 : SPACING_MS);
@@ -53,6 +53,7 @@ describe('chaos: swarm worker deaths under announce load', { timeout: 90_000 }, 
     assert.deepEqual(totals.http.lost, { timeout: 0, reset: 0, 'bad-reply': 0 }, 'every HTTP announce got an answer');
     assert.deepEqual(totals.udp.lost, { timeout: 0, reset: 0, 'bad-reply': 0 }, 'every UDP announce got an answer');
     assert.deepEqual(unexpectedFailures(load, [BUSY]), {}, `no failure text but \`${BUSY}\``);
+    assertNoWrongAnswer(load);
     assert.equal(stats.workerRestarts, DEATHS);
     // Every request the dying workers left was failed with `busy` and answered: the tracker's count of
     // them (plus refusals for full rings) is what the clients received.
@@ -76,7 +77,7 @@ describe('chaos: the restart rule (swarm-pool.ts: more than 3 quick deaths in a 
     const target = { host: '127.0.0.1', httpPort: tracker.ports.http, udpPort: tracker.ports.udp };
     const pool = chaosPool('quick-deaths', { torrents: 500 });
     await warmUp(target, pool);
-    const load = new ChaosLoad(target, pool, { httpRate: 1_000, udpRate: 500, durationMs: 30_000, timeoutMs: 3_000 });
+    const load = new ChaosLoad(target, pool, { httpRate: 1_000, udpRate: 500, durationMs: 30_000, timeoutMs: 3_000 }, true);
     const pace = tracker.pool!;
     // Three quick deaths in a row: each is restarted (restartsInARow 1, 2, 3).
     for (let i = 1; i <= 3; i++) {
@@ -92,6 +93,7 @@ describe('chaos: the restart rule (swarm-pool.ts: more than 3 quick deaths in a 
     assert.deepEqual(load.tally.totals().http.lost, { timeout: 0, reset: 0, 'bad-reply': 0 });
     assert.deepEqual(load.tally.totals().udp.lost, { timeout: 0, reset: 0, 'bad-reply': 0 });
     assert.deepEqual(unexpectedFailures(load, [BUSY]), {});
+    assertNoWrongAnswer(load);
     await assertNoPeerLost(httpUrl, pool);
     // The 4th within 5 s of the last restart: the swarm cannot be restored.
     void pace.workers[0]!.terminate();

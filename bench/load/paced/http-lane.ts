@@ -12,6 +12,8 @@ const CONTENT_LENGTH = Buffer.from('\r\nContent-Length:');
 const CONTENT_LENGTH_LC = Buffer.from('\r\ncontent-length:');
 const FAILURE = Buffer.from('d14:failure reason');
 const CONNECTION_CLOSE = Buffer.from('\r\nConnection: close\r\n');
+const COMPLETE = Buffer.from('8:completei');
+const INCOMPLETE = Buffer.from('10:incompletei');
 const RECONNECT_MS = 50;
 
 export interface LaneEnv {
@@ -148,7 +150,9 @@ export class HttpLane {
     if (status !== '200') failure = `HTTP ${status}`;
     else if (body.subarray(0, FAILURE.length).equals(FAILURE)) failure = failureText(body);
     // RFC 9112 section 9.6: after `Connection: close` no further request goes on this connection.
-    this.env.observer.answered('http', g, failure, us);
+    const seeders = failure === null ? bencodedInt(body, COMPLETE) : -1;
+    const leechers = failure === null ? bencodedInt(body, INCOMPLETE) : -1;
+    this.env.observer.answered('http', g, failure, us, seeders, leechers);
     if (close) return this.closeForServer();
     this.next();
   }
@@ -177,6 +181,20 @@ export class HttpLane {
     s?.destroy();
     this.env.idle();
   }
+}
+
+/** The integer after `key` (e.g. `8:completei`) up to its `e`, or -1. */
+function bencodedInt(body: Buffer, key: Buffer): number {
+  const at = body.indexOf(key);
+  if (at < 0) return -1;
+  let n = 0;
+  for (let i = at + key.length; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === 0x65) return n;
+    if (c < 0x30 || c > 0x39) return -1;
+    n = n * 10 + c - 0x30;
+  }
+  return -1;
 }
 
 /** The text of `d14:failure reason<len>:<text>e`. */

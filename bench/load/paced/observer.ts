@@ -20,8 +20,12 @@ export type LostReason = 'timeout' | 'reset' | 'bad-reply';
 export type ConnectionEvent = 'connect-failed' | 'closed-idle' | 'closed-as-asked' | 'udp-handshake-failed';
 
 export interface AnnounceObserver {
-  /** An answer to the announce of peer `g`: `failure` null for a peer list, else the failure text. */
-  answered(proto: Proto, g: number, failure: string | null, latencyUs: number): void;
+  /**
+   * An answer to the announce of peer `g`: `failure` null for a peer list, else the failure text. With a
+   * peer list, the swarm's counts it reported (HTTP `complete`/`incomplete`, UDP seeders/leechers; -1
+   * where unreadable).
+   */
+  answered(proto: Proto, g: number, failure: string | null, latencyUs: number, seeders: number, leechers: number): void;
   lost(proto: Proto, g: number, why: LostReason): void;
   connection?(proto: Proto, event: ConnectionEvent): void;
 }

@@ -8,6 +8,8 @@ import type { AnnounceObserver, ConnectionEvent, LostReason, Proto } from './obs
 export interface ProtoFigures {
   /** Answers with a peer list. */
   ok: number;
+  /** Peer lists whose swarm counts differ from `Tally.expectSwarm` (when set). */
+  wrongCounts: number;
   /** Answers with a failure reason, by text. */
   failures: Record<string, number>;
   lost: Record<LostReason, number>;
@@ -25,6 +27,7 @@ export interface TallyWindow {
 
 interface Counts {
   ok: number;
+  wrongCounts: number;
   failures: Map<string, number>;
   lost: Record<LostReason, number>;
   events: Map<ConnectionEvent, number>;
@@ -32,12 +35,13 @@ interface Counts {
 }
 
 function newCounts(): Counts {
-  return { ok: 0, failures: new Map(), lost: { timeout: 0, reset: 0, 'bad-reply': 0 }, events: new Map(), hist: newHistogram() };
+  return { ok: 0, wrongCounts: 0, failures: new Map(), lost: { timeout: 0, reset: 0, 'bad-reply': 0 }, events: new Map(), hist: newHistogram() };
 }
 
 function figures(c: Counts): ProtoFigures {
   return {
     ok: c.ok,
+    wrongCounts: c.wrongCounts,
     failures: Object.fromEntries(c.failures),
     lost: { ...c.lost },
     events: Object.fromEntries(c.events) as Partial<Record<ConnectionEvent, number>>,
@@ -51,6 +55,12 @@ const MAX_REASONS = 32;
 export class Tally implements AnnounceObserver {
   /** Peers answered with a peer list at least once (when tracking was asked for). */
   readonly admitted: Uint8Array | null;
+  /**
+   * What peer g's swarm must report, when known (the chaos tests: every peer announced, none stops);
+   * a peer list that says otherwise counts in `wrongCounts`, the first few are kept in `wrongExamples`.
+   */
+  expectSwarm: ((g: number) => { seeders: number; leechers: number }) | null = null;
+  readonly wrongExamples: string[] = [];
   /** Hook for tests: called for every answer and loss, after counting. */
   onAnswer: ((proto: Proto, g: number, failure: string | null) => void) | null = null;
   private cur = { http: newCounts(), udp: newCounts() };
@@ -61,8 +71,17 @@ export class Tally implements AnnounceObserver {
     this.admitted = trackPeers > 0 ? new Uint8Array(trackPeers) : null;
   }
 
-  answered(proto: Proto, g: number, failure: string | null, latencyUs: number): void {
+  answered(proto: Proto, g: number, failure: string | null, latencyUs: number, seeders: number, leechers: number): void {
+    let wrong = false;
+    if (failure === null && this.expectSwarm !== null) {
+      const e = this.expectSwarm(g);
+      wrong = e.seeders !== seeders || e.leechers !== leechers;
+      if (wrong && this.wrongExamples.length < 10) {
+        this.wrongExamples.push(`${proto} peer ${g}: ${seeders} seeders + ${leechers} leechers, expected ${e.seeders} + ${e.leechers}`);
+      }
+    }
     for (const c of [this.cur[proto], this.total[proto]]) {
+      if (wrong) c.wrongCounts++;
       recordMicros(c.hist, latencyUs);
       if (failure === null) c.ok++;
       else if (c.failures.has(failure) || c.failures.size < MAX_REASONS) c.failures.set(failure, (c.failures.get(failure) ?? 0) + 1);

@@ -145,10 +145,10 @@ export class UdpLane {
     const us = (performance.now() - s.sentAt) * 1000;
     const o = this.env.observer;
     if (action === ACTION_ANNOUNCE && msg.length >= 20) {
-      o.answered('udp', s.g, null, us);
+      o.answered('udp', s.g, null, us, msg.readUInt32BE(16), msg.readUInt32BE(12));
     } else if (action === ACTION_ERROR) {
       const text = msg.toString('latin1', 8);
-      o.answered('udp', s.g, text, us);
+      o.answered('udp', s.g, text, us, -1, -1);
       if (text === 'bad connection ID' && this.ready) {
         this.ready = false;
         this.handshake();
