@@ -158,6 +158,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Ctrl-C (or a SIGTERM) must not leave the tracker it started running: exiting runs the children's
+// exit hook (bench/env/child.ts), which a death by signal would not.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
 main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
   process.stderr.write(`soak: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
