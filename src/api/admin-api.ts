@@ -41,8 +41,11 @@ export class AdminApi {
   private readonly server: Server;
 
   constructor(private readonly deps: AdminApiDeps) {
-    this.server = createServer({ requestTimeout: deps.readTimeoutMs, headersTimeout: deps.readTimeoutMs || 60_000 },
-      (req, res) => void this.handle(req, res));
+    // node:http enforces requestTimeout/headersTimeout only when it sweeps its connections, every 30 s by
+    // default: a slow or stalled client would be held up to 30 s past apiReadTimeout. Sweep every second.
+    this.server = createServer({
+      requestTimeout: deps.readTimeoutMs, headersTimeout: deps.readTimeoutMs || 60_000, connectionsCheckingInterval: 1_000,
+    }, (req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 5_000;
   }
 

@@ -21,6 +21,8 @@ import type { FaultRequest, FromIo, IoThreadData, ToIo } from './io-messages.js'
 
 const data = workerData as IoThreadData;
 nameThisThread(threadName('io', data.index));
+/** Shutdown: how long no HTTP request must have arrived before the remaining connections are closed. */
+const QUIET_MS = 100;
 const post = (m: FromIo): void => parentPort!.postMessage(m);
 const log = new Log(data.verbosity, (line) => post({ type: 'log', line }));
 const stats = new RequestStats(data.stats);
@@ -82,10 +84,25 @@ async function start(): Promise<void> {
   post({ type: 'listening', http: httpPort, https: httpsPort, udp: udpPort, tid: threadId() });
 }
 
+/**
+ * Keeps serving open connections until nothing is in flight and no HTTP request has arrived for
+ * QUIET_MS (each keep-alive connection still in use is closed after its next answer, see
+ * HttpFrontend.stopListening), at most `graceMs`: the final close then meets idle connections only.
+ */
 async function drain(graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;
   const inFlight = (): number => (http?.inFlight ?? 0) + (udp?.inFlight ?? 0);
-  while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  let seen = stats.requestsHandled;
+  let quietSince = Date.now();
+  for (let now = quietSince; now < deadline; now = Date.now()) {
+    if (stats.requestsHandled !== seen) {
+      seen = stats.requestsHandled;
+      quietSince = now;
+    } else if (inFlight() === 0 && now - quietSince >= QUIET_MS) {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
   post({ type: 'drained', inFlight: inFlight() });
 }
 

@@ -12,7 +12,14 @@ export class MemStats {
   }
 
   refresh(): void {
-    const m = process.memoryUsage();
+    let m: NodeJS.MemoryUsage;
+    try {
+      m = process.memoryUsage();
+    } catch {
+      // It reads /proc/self/stat, which needs a file descriptor: with every descriptor taken (idle
+      // connections up to ulimit -n) it throws EMFILE. Keep the last figures; never end the process.
+      return;
+    }
     const snap: Record<string, number> = {
       Alloc: m.heapUsed,
       Sys: m.rss,

@@ -1,5 +1,5 @@
-// Runs the built bench CLI (build/bench/runner/cli.js) as a child process for the bench's own tests, bounded
-// by a timeout, and hands back its exit code and output. The child leads its own process group, so a
+// Runs the built bench CLI (build/bench/runner/cli.js), or another built bench command (the soak), as a
+// child process for the bench's own tests, bounded by a timeout, and hands back its exit code and output. The child leads its own process group, so a
 // timeout ends it together with the trackers and responders it started (a SIGKILL to the CLI alone would
 // leave them running).
 import { spawn } from 'node:child_process';
@@ -12,8 +12,17 @@ const CLI = join(REPO, 'build/bench/runner/cli.js');
 export const BENCH_TIMEOUT_MS = 180_000;
 
 export function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runBuilt(CLI, args, BENCH_TIMEOUT_MS);
+}
+
+/** The soak command (build/bench/soak/cli.js). */
+export function runSoak(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runBuilt(join(REPO, 'build/bench/soak/cli.js'), args, timeoutMs);
+}
+
+function runBuilt(cli: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [cli, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -24,8 +33,8 @@ export function runBench(args: string[]): Promise<{ code: number | null; stdout:
       } catch {
         child.kill('SIGKILL');
       }
-      reject(new Error(`bench ${args.join(' ')} did not finish within ${BENCH_TIMEOUT_MS} ms\n${stderr.slice(-3000)}`));
-    }, BENCH_TIMEOUT_MS);
+      reject(new Error(`${cli} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr.slice(-3000)}`));
+    }, timeoutMs);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);

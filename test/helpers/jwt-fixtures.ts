@@ -56,7 +56,8 @@ export async function mintQuay(
   return new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
 }
 
-export type ServerMode = 'ok' | 'status500' | 'garbage' | 'nokeys' | 'reset';
+/** `stall`: the request is read and never answered (until close()). */
+export type ServerMode = 'ok' | 'status500' | 'garbage' | 'nokeys' | 'reset' | 'stall';
 
 /** The JWK-set endpoint (Quay: GET /keys/services/quay/keys) on 127.0.0.1:<ephemeral>. */
 export class JwksServer {
@@ -64,13 +65,18 @@ export class JwksServer {
   issuer: string | undefined;
   mode: ServerMode = 'ok';
   requests = 0;
+  /** Date.now() when the last good key set was sent (mode `ok`), 0 before. */
+  lastOkAt = 0;
   private server: Server | null = null;
   url = '';
 
-  async listen(): Promise<this> {
+  /** Listens on 127.0.0.1:`port` (0: any free port; a server that comes back passes its old port). */
+  async listen(port = 0): Promise<this> {
     this.server = createServer((req, res) => {
       this.requests++;
       switch (this.mode) {
+        case 'stall':
+          return;
         case 'reset':
           req.socket.destroy();
           return;
@@ -86,14 +92,19 @@ export class JwksServer {
         case 'ok': {
           const doc: Record<string, unknown> = { keys: this.keys };
           if (this.issuer !== undefined) doc.issuer = this.issuer;
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc), () => { this.lastOkAt = Date.now(); });
         }
       }
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const port = (this.server.address() as AddressInfo).port;
-    this.url = `http://127.0.0.1:${port}/keys/services/quay/keys`;
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    const bound = (this.server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${bound}/keys/services/quay/keys`;
     return this;
+  }
+
+  /** The port it listens (or last listened) on. */
+  get port(): number {
+    return Number(new URL(this.url).port);
   }
 
   async close(): Promise<void> {

@@ -60,6 +60,12 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
   private currentReq: HttpRequest | null = null;
   /** True while inside a uWS handler: a reply can be written directly, without cork. */
   private inHandler = false;
+  /**
+   * Set once the listener is closed (shutdown): every answer carries `Connection: close` and closes its
+   * connection, so a keep-alive client stops sending on it before the final close could cut a request
+   * it had written.
+   */
+  private closeAfterReply = false;
 
   constructor(private readonly config: Config, private readonly dispatcher: Dispatcher,
     whitelist: ClientWhitelist, private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null,
@@ -97,7 +103,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     });
     app.any('/*', (res) => {
       this.stats.requestsHandled++;
-      res.writeStatus('404 Not Found').end('404 page not found\n');
+      res.writeStatus('404 Not Found').end('404 page not found\n', this.closeAfterReply);
     });
   }
 
@@ -113,12 +119,13 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     return this.tlsBound.port;
   }
 
-  /** Stops accepting connections on both apps; open ones are still served. */
+  /** Stops accepting connections on both apps; open ones are still served, each closed after its next answer. */
   stopListening(): void {
     closeListenSocket(this.bound);
     closeListenSocket(this.tlsBound);
     this.bound = null;
     this.tlsBound = null;
+    this.closeAfterReply = true;
   }
 
   /** Requests accepted and not yet answered. */
@@ -225,7 +232,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     this.errors.report('http', err);
     if (this.currentId >= 0 && this.pending.isPending(this.currentId)) this.pending.take(this.currentId);
     try {
-      res.end(this.body.subarray(0, putFailure(this.body, 0, ClientErrors.internalError)));
+      res.end(this.body.subarray(0, putFailure(this.body, 0, ClientErrors.internalError)), this.closeAfterReply);
       this.stats.countFailure(Proto.Http, ClientErrors.internalError);
       this.stats.recordLatency(this.currentKind + Outcome.InternalError, (performance.now() - this.currentStartedAt) * 1000);
     } catch {
@@ -243,7 +250,7 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
     this.stats.countFailure(Proto.Http, reason);
     if (this.log.on(2)) this.log.at(2, `http refused: ${reason} (${detail})`);
     const n = putFailure(this.body, 0, reason);
-    res.end(this.body.subarray(0, n));
+    res.end(this.body.subarray(0, n), this.closeAfterReply);
     this.stats.recordLatency(kind + Outcome.ClientError, (performance.now() - startedAt) * 1000);
   }
 
@@ -281,11 +288,12 @@ export class HttpFrontend implements ReplySink, ParkedAnswer {
 
   private send(res: HttpResponse, bytes: Uint8Array): void {
     if (this.inHandler) {
-      res.end(bytes);
+      res.end(bytes, this.closeAfterReply);
       return;
     }
     corkedRes = res;
     corkedBytes = bytes;
+    corkedClose = this.closeAfterReply;
     res.cork(endCorked); // a shared function, not a closure per reply
   }
 }
@@ -298,8 +306,9 @@ function isFailureBody(b: Uint8Array): boolean {
 // What the next `endCorked` call sends: set just before res.cork, which calls it synchronously.
 let corkedRes: HttpResponse | null = null;
 let corkedBytes: Uint8Array = new Uint8Array(0);
+let corkedClose = false;
 
 function endCorked(): void {
-  corkedRes!.end(corkedBytes);
+  corkedRes!.end(corkedBytes, corkedClose);
   corkedRes = null;
 }
