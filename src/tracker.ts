@@ -21,6 +21,7 @@ import { shardOf } from './swarm/shard-of.js';
 import { Shard, type ShardMemory } from './swarm/shard.js';
 import { SwarmTotalsReader } from './swarm/swarm-totals.js';
 import type { Log } from './util/log.js';
+import { threadName } from './util/thread-id.js';
 
 export interface TrackerPorts {
   api: number | null;
@@ -139,7 +140,7 @@ export class Tracker implements SwarmControl {
     return statsObject(this.started, this.requestTotals(), this.totals.read(), this.memStats, {
       swarmWorkerRestarts: this.pool?.restarts ?? 0,
       ioThreadRestarts: this.io.restarts,
-      ioThreads: this.io.stats.map((stats, i) => ({ name: `io-${String(i + 1).padStart(2, '0')}`, stats })),
+      ioThreads: this.io.stats.map((stats, i) => ({ name: threadName('io', i), stats })),
     });
   }
 

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { SwarmSettings } from '../swarm/settings.js';
 import type { ShardMemory } from '../swarm/shard.js';
 import type { Log } from '../util/log.js';
+import { threadName } from '../util/thread-id.js';
 import type { MeshMemory } from './mesh.js';
 import type { ControlOp } from './shard-host.js';
 import type { ControlReply, ControlRequest, ReadyMessage, SwarmWorkerData } from './worker-messages.js';
@@ -30,10 +31,6 @@ interface SwarmThread {
   tid: number;
   ready: Promise<void>;
   control: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
-}
-
-export function threadName(role: string, index: number): string {
-  return `${role}-${String(index + 1).padStart(2, '0')}`;
 }
 
 export class SwarmPool {

@@ -1,12 +1,13 @@
 // A swarm worker thread: the only writer of its shards. Its ShardHost answers what every I/O thread
 // queued on its request rings; the thread sleeps on its doorbell when there is nothing to do.
 import { parentPort, workerData } from 'node:worker_threads';
-import { threadId } from '../util/thread-id.js';
+import { nameThisThread, threadId, threadName } from '../util/thread-id.js';
 import { ConsumerLoop } from './consumer-loop.js';
 import { ShardHost } from './shard-host.js';
 import type { ControlReply, ControlRequest, ReadyMessage, SwarmWorkerData } from './worker-messages.js';
 
 const data = workerData as SwarmWorkerData;
+nameThisThread(threadName('swarm', data.owner));
 const host = new ShardHost(data.settings, data.shards, data.mesh, data.owner, data.repair);
 const loop = new ConsumerLoop(data.mesh.ownerDoorbells[data.owner]!, [host]);
 

@@ -13,10 +13,11 @@ import { HttpFrontend } from '../frontends/http/http-frontend.js';
 import { UdpFrontend } from '../frontends/udp/udp-frontend.js';
 import { RequestStats } from '../stats/request-stats.js';
 import { Log } from '../util/log.js';
-import { threadId } from '../util/thread-id.js';
+import { nameThisThread, threadId, threadName } from '../util/thread-id.js';
 import type { FaultRequest, FromIo, IoThreadData, ToIo } from './io-messages.js';
 
 const data = workerData as IoThreadData;
+nameThisThread(threadName('io', data.index));
 const post = (m: FromIo): void => parentPort!.postMessage(m);
 const log = new Log(data.verbosity, (line) => post({ type: 'log', line }));
 const stats = new RequestStats(data.stats);

@@ -10,6 +10,9 @@ import { isInfohashClaim } from './infohash-claim.js';
 import { keyAlgorithm, MIN_MODULUS_BITS, type PublicRsaJwk } from './jwk-parse.js';
 import { parseCompactJws, show, verifyRsa } from './jws-verify.js';
 import type { VerifyBatch, VerifyCheck, VerifyContext, VerifyResult, VerifyTask } from './messages.js';
+import { nameThisThread } from '../../util/thread-id.js';
+
+nameThisThread('jwt-verify'); // told apart from the I/O threads in top -H, perf and the bench
 
 interface ImportedKey {
   kid: string | undefined;
