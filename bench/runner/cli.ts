@@ -14,7 +14,7 @@ import { reserveBase, writeCompareReport, writeReport } from './results.js';
 import { Ceilings } from './ceilings.js';
 import { histogramWriter, RunContext } from './context.js';
 import { scenarioByName, scenarioHelpLines, standardSuite } from '../scenarios/registry.js';
-import { baselineMain } from '../scenarios/common/baseline-duel.js';
+import { baselineConfig, baselineMain } from '../scenarios/common/baseline-duel.js';
 import { baseTrackerConfig, generatorOptions, makeTargets, reportSkeleton, runScenarios } from './suite.js';
 import { cellConfig, cellLabel, cells, layoutNote, sweepCell } from './sweep.js';
 
@@ -57,12 +57,11 @@ async function main(argv: string[]): Promise<number> {
   const mainJs = opts.mainJs === null ? resolve(REPO, 'dist/main.js') : resolve(opts.mainJs);
   if (opts.target === null && !existsSync(mainJs)) return usage(`${mainJs} does not exist: build first (npm run build), or give --target`);
   if (opts.sweep !== null && opts.target !== null) return usage('--sweep restarts hayate per cell: it cannot be used with --target');
-  if (opts.baseline !== null) {
-    try {
-      baselineMain(opts.baseline);
-    } catch (err) {
-      return usage(err instanceof Error ? err.message : String(err));
-    }
+  try {
+    if (opts.baseline !== null) baselineMain(opts.baseline);
+    baselineConfig(opts.baselineConfig);
+  } catch (err) {
+    return usage(err instanceof Error ? err.message : String(err));
   }
   try {
     baseTrackerConfig(opts);

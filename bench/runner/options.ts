@@ -50,6 +50,7 @@ export interface Options {
   strict: boolean;
   mainJs: string | null;       // null: dist/main.js of the repository
   baseline: string | null;     // another checkout with a built dist/ (the *-baseline-duel scenarios' side A)
+  baselineConfig: string | null; // JSON merged into side A's config only
 }
 
 interface Spec {
@@ -107,6 +108,7 @@ const SPECS: Spec[] = [
   { flag: 'noise', arg: 'PCT', help: 'regression threshold for --compare, req/s (p99: twice this) (default 10)' },
   { flag: 'main', arg: 'FILE', help: 'tracker entry point to start (default dist/main.js)' },
   { flag: 'baseline', arg: 'DIR', help: 'another checkout with a built dist/ (git worktree add DIR <commit>; npm ci; npm run build): side A of udp-baseline-duel / http-baseline-duel' },
+  { flag: 'baseline-config', arg: 'FILE', help: 'JSON merged into side A\'s config only, over --tracker-config (without --baseline, side A is this build: a duel of two configs, e.g. ioThreads 1 vs 2)' },
 ];
 
 export class UsageError extends Error {}
@@ -242,6 +244,7 @@ export function parseOptions(argv: string[]): Options {
     strict: raw.has('strict'),
     mainJs: str('main'),
     baseline: str('baseline'),
+    baselineConfig: str('baseline-config'),
   };
 }
 

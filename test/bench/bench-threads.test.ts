@@ -4,7 +4,7 @@
 // against a previous build (--baseline DIR; here this very checkout stands in for it). Checks shape and
 // bookkeeping, never speed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +117,31 @@ test('udp-baseline-duel and http-baseline-duel against a --baseline checkout (th
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+test('--baseline-config without --baseline: a duel of two configs of this build (ioThreads 1 as A, 2 as B)', { timeout: BENCH_TIMEOUT_MS + 10_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hayate-bench-baseline-'));
+  try {
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ ioThreads: 1, workers: 0 }));
+    writeFileSync(join(dir, 'b.json'), JSON.stringify({ ioThreads: 2, workers: 0 }));
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const r = await runBench(['--smoke', '--scenarios', 'http-baseline-duel', '--tracker-config', join(dir, 'b.json'),
+      '--baseline-config', join(dir, 'a.json'), '--duel-rounds', '2', '--duel-sec', '1', '--out', out]);
+    assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr.slice(-3000)}\n${r.stdout.slice(-3000)}`);
+    const s = readRun(out).report.scenarios['http-baseline-duel'];
+    assert.equal(s.status, 'ok', `${s.reason}\n${(s.notes ?? []).join('\n')}`);
+    assert.equal(s.duel.a.label, 'hayate (ioThreads=1)');
+    assert.equal(s.extra.baselineCommit, null);
+    assert.equal(s.extra.baselineConfig, 'ioThreads=1');
+    const requests = (k: 'a' | 'b'): number => s.duel.rounds.reduce((acc: number, x: any) => acc + x[k].requests, 0);
+    checkCpuPerRequest('A', s.duel.a.cpuPerRequestUs, ['io-01'], requests('a'));
+    checkCpuPerRequest('B', s.duel.b.cpuPerRequestUs, ['io-01', 'io-02'], requests('b'));
+    assert.equal(s.duel.a.cpuPerRequestUs.threadsUs['io-02'], undefined, 'side A runs one I/O thread');
+    assert.ok(isNum(s.extra.ratioToBaseline) && s.extra.ratioToBaseline > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('--baseline DIR without a built dist/ is a usage error; the baseline duels without --baseline are skipped, saying why', async () => {
   const missing = await runBench(['--scenarios', 'udp-baseline-duel', '--baseline', '/nonexistent-hayate-checkout']);

@@ -4,10 +4,12 @@
 // server CPUs and loaded at once (runner/duel/duel.ts). ratioToBaseline = B's requests per server
 // CPU-second / A's: whether this build costs more or less CPU per request than the previous one, without
 // the drift two runs a minute apart carry. A previous build may not know newer config keys (ioThreads):
-// it warns about them and runs as it always did.
-import { existsSync } from 'node:fs';
+// it warns about them and runs as it always did. --baseline-config FILE changes side A's config only;
+// without --baseline, side A is this build with that config: a duel of two configs of one build (say
+// ioThreads 1 against 2), under the same drift and the same disturbance from other processes.
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SkipScenario, Targets, type Target } from '../../env/targets.js';
+import { SkipScenario, Targets, type Target, type TrackerConfig } from '../../env/targets.js';
 import { sampleHttp } from '../../runner/checks.js';
 import { runDuel, type DuelSide } from '../../runner/duel/duel.js';
 import { duelResult } from '../../runner/duel/duel-result.js';
@@ -23,18 +25,39 @@ export function baselineMain(dir: string): string {
   return main;
 }
 
+/** --baseline-config FILE: a JSON object; {} when not given. */
+export function baselineConfig(file: string | null): TrackerConfig {
+  if (file === null) return {};
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`--baseline-config ${file}: not a JSON object`);
+  return parsed as TrackerConfig;
+}
+
+/** "ioThreads=1 workers=0": the keys of `config` whose values differ from `base`. */
+function configDiff(config: TrackerConfig, base: TrackerConfig): string {
+  return Object.entries(config).filter(([k, v]) => JSON.stringify(base[k]) !== JSON.stringify(v)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+}
+
 export function baselineDuel(kind: 'udp' | 'http', name: string, summary: string): Scenario {
   return {
     name,
     summary,
     standard: false,
     run: (ctx) => {
-      if (ctx.opts.baseline === null) throw new SkipScenario('needs --baseline DIR (another checkout with a built dist/)');
+      if (ctx.opts.baseline === null && ctx.opts.baselineConfig === null) {
+        throw new SkipScenario('needs --baseline DIR (another checkout with a built dist/) or --baseline-config FILE (another config of this build)');
+      }
       if (ctx.targets.isExternal) throw new SkipScenario('a duel needs both servers on the server CPUs: it runs against hayates the bench starts');
       const dir = ctx.opts.baseline;
-      const git = gitInfo(resolve(dir));
-      const aLabel = `baseline hayate (${git.commit}${git.dirty === true ? ', uncommitted changes' : ''})`;
-      const baseTargets = new Targets({ ...ctx.targets.opts, mainJs: baselineMain(dir) });
+      const aConfig = baselineConfig(ctx.opts.baselineConfig);
+      const git = dir === null ? null : gitInfo(resolve(dir));
+      const changed = configDiff(aConfig, ctx.targets.opts.baseConfig);
+      const aLabel = git === null ? `hayate (${changed === '' ? 'same config' : changed})`
+        : `baseline hayate (${git.commit}${git.dirty === true ? ', uncommitted changes' : ''}${changed === '' ? '' : `; ${changed}`})`;
+      const baseTargets = new Targets({
+        ...ctx.targets.opts, mainJs: dir === null ? ctx.targets.opts.mainJs : baselineMain(dir),
+        baseConfig: { ...ctx.targets.opts.baseConfig, ...aConfig },
+      });
       return withTarget(ctx, {}, async (t): Promise<ScenarioResult> => {
         if (kind === 'udp' && t.udpPort === null) throw new SkipScenario(`no UDP tracker: ${t.udpNote}`);
         let base: Target | null = null;
@@ -53,8 +76,9 @@ export function baselineDuel(kind: 'udp' | 'http', name: string, summary: string
             connections: kind === 'udp' ? ctx.opts.udpThreads * ctx.opts.udpSockets * ctx.opts.udpWindow : ctx.opts.connections,
           });
           if (kind === 'http') r.sample = await sampleHttp(t, paths, 'announce');
-          r.extra.baselineDir = resolve(dir);
-          r.extra.baselineCommit = git.commit;
+          r.extra.baselineDir = dir === null ? null : resolve(dir);
+          r.extra.baselineCommit = git?.commit ?? null;
+          if (changed !== '') r.extra.baselineConfig = changed;
           r.extra.poolPeers = ctx.opts.poolTorrents * ctx.opts.poolPeers;
           const warned = base.child?.output().split('\n').filter((l) => /unknown|ignor/i.test(l)).slice(0, 3) ?? [];
           for (const w of warned) r.notes.push(`baseline build said: ${w.trim()}`);
