@@ -26,6 +26,7 @@ import { Shard, type ShardMemory } from './swarm/shard.js';
 import { SwarmTotalsReader } from './swarm/swarm-totals.js';
 import type { Log } from './util/log.js';
 import { LOOP_DELAY_SLOTS, LoopDelayMonitor } from './util/loop-delay.js';
+import { threadName } from './util/thread-name.js';
 
 export interface TrackerPorts {
   api: number | null;
@@ -180,7 +181,7 @@ export class Tracker implements SwarmControl {
     const doc = statsObject(this.started, this.requestTotals(), this.totals.read(), this.memStats, {
       swarmWorkerRestarts: this.pool?.restarts ?? 0,
       ioThreadRestarts: this.io.restarts,
-      ioThreads: this.io.stats.map((stats, i) => ({ name: `io-${String(i + 1).padStart(2, '0')}`, stats })),
+      ioThreads: this.io.stats.map((stats, i) => ({ name: threadName('io', i), stats })),
       jwtBroker: this.jwt?.counters ?? null,
     });
     if (this.cluster !== null) doc.cluster = this.cluster.statsObject();

@@ -38,7 +38,28 @@ export interface StatsFigures {
   peers: number | null;         // IPv4 + IPv6 current peers
   rssBytes: number | null;
   arrayBuffersBytes: number | null;
+  /** hayate's per-I/O-thread counters (/stats `ioThreads`, by thread name); null when absent. */
+  ioThreads: Record<string, IoThreadCounters> | null;
   raw: Record<string, unknown>;
+}
+
+export interface IoThreadCounters {
+  requestsHandled: number | null;
+  trackerAnnounces: number | null;
+  udpPackets: number | null;
+}
+
+function ioThreadsOf(v: unknown): Record<string, IoThreadCounters> | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return null;
+  const out: Record<string, IoThreadCounters> = {};
+  for (const [name, t] of Object.entries(v as Record<string, unknown>)) {
+    out[name] = {
+      requestsHandled: num(path(t, 'requestsHandled')),
+      trackerAnnounces: num(path(t, 'trackerAnnounces')),
+      udpPackets: num(path(t, 'udpPackets')),
+    };
+  }
+  return Object.keys(out).length === 0 ? null : out;
 }
 
 function num(v: unknown): number | null {
@@ -69,6 +90,7 @@ export async function readStats(apiBase: string): Promise<StatsFigures> {
     peers: v4 === null && v6 === null ? null : (v4 ?? 0) + (v6 ?? 0),
     rssBytes: num(path(s, 'Memory', 'RSS')) ?? num(path(s, 'Memory', 'Sys')),
     arrayBuffersBytes: num(path(s, 'Memory', 'ArrayBuffers')),
+    ioThreads: ioThreadsOf(s.ioThreads),
     raw: s,
   };
 }

@@ -55,17 +55,34 @@ export interface CpuUsage {
   utilisation: number;          // cpuSec / wallSec (1 = one core busy)
   mainThreadSec: number;        // tid = pid: the event loop (HTTP/UDP frontends, inline swarm)
   otherThreadsSec: number;
-  /** The busiest other threads (Node names them all "node": worker threads are told apart by CPU). */
+  /** The busiest other threads (by tid, with their OS names). */
   busiestThreads: { tid: number; name: string; cpuSec: number }[];
+  /**
+   * CPU seconds by thread role: `main` (tid = pid), each thread that named itself (hayate's io-01,
+   * swarm-01, jwt-01, cluster-01, ... : /proc/<pid>/task/<tid>/comm), and `other` for threads still bearing the
+   * process's own name (V8's platform threads and GC helpers, libuv's pool; in a Node that does not name
+   * its threads, the worker threads too). Threads of one name add up.
+   */
+  threads: Record<string, number>;
+}
+
+/** The role a thread's CPU is booked under (see CpuUsage.threads). */
+export function threadRole(pid: number, tid: number, name: string, processName: string): string {
+  if (tid === pid) return 'main';
+  return name === processName || name === '' ? 'other' : name;
 }
 
 export function cpuUsage(pid: number, a: CpuSnapshot, b: CpuSnapshot): CpuUsage {
   const hz = ticksPerSecond();
   const others: { tid: number; name: string; cpuSec: number }[] = [];
+  const roles: Record<string, number> = {};
+  const processName = b.threads.get(pid)?.name ?? a.threads.get(pid)?.name ?? '';
   let main = 0;
   let other = 0;
   for (const [tid, t] of b.threads) {
     const d = (t.ticks - (a.threads.get(tid)?.ticks ?? 0)) / hz;
+    const role = threadRole(pid, tid, t.name, processName);
+    roles[role] = (roles[role] ?? 0) + d;
     if (tid === pid) main += d;
     else {
       other += d;
@@ -78,7 +95,18 @@ export function cpuUsage(pid: number, a: CpuSnapshot, b: CpuSnapshot): CpuUsage 
   return {
     wallSec: round3(wallSec), cpuSec: round3(cpuSec), utilisation: round3(wallSec > 0 ? cpuSec / wallSec : 0),
     mainThreadSec: round3(main), otherThreadsSec: round3(other), busiestThreads: others.slice(0, 8),
+    threads: roundValues(roles),
   };
+}
+
+/** The same record with each value rounded to the millisecond, keys in a stable order (main, named, other). */
+export function roundValues(x: Record<string, number>): Record<string, number> {
+  const keys = Object.keys(x).sort((p, q) => roleOrder(p) - roleOrder(q) || p.localeCompare(q));
+  return Object.fromEntries(keys.map((k) => [k, round3(x[k]!)]));
+}
+
+function roleOrder(role: string): number {
+  return role === 'main' ? 0 : role === 'other' ? 2 : 1;
 }
 
 /** Resident set size from /proc/<pid>/status, bytes; null when unknown. */

@@ -1,7 +1,7 @@
 // CPU time one process used over an interval (a meter started before a load and read after it), and the
 // sum of several such intervals. Built on cpu-time.ts's /proc snapshots, so the figures are the ones the
 // other scenarios report (utime + stime of every thread, the main thread told apart).
-import { cpuSnapshot, cpuUsage, type CpuSnapshot, type CpuUsage } from './cpu-time.js';
+import { cpuSnapshot, cpuUsage, roundValues, type CpuSnapshot, type CpuUsage } from './cpu-time.js';
 
 export class CpuMeter {
   private readonly before: CpuSnapshot | null;
@@ -27,7 +27,9 @@ export function sumCpuUsage(parts: CpuUsage[]): CpuUsage | null {
   let cpuSec = 0;
   let mainThreadSec = 0;
   let otherThreadsSec = 0;
+  const roles: Record<string, number> = {};
   for (const p of parts) {
+    for (const [role, sec] of Object.entries(p.threads ?? {})) roles[role] = (roles[role] ?? 0) + sec;
     wallSec += p.wallSec;
     cpuSec += p.cpuSec;
     mainThreadSec += p.mainThreadSec;
@@ -42,6 +44,7 @@ export function sumCpuUsage(parts: CpuUsage[]): CpuUsage | null {
     wallSec: round3(wallSec), cpuSec: round3(cpuSec), utilisation: round3(wallSec > 0 ? cpuSec / wallSec : 0),
     mainThreadSec: round3(mainThreadSec), otherThreadsSec: round3(otherThreadsSec),
     busiestThreads: [...threads.values()].sort((x, y) => y.cpuSec - x.cpuSec).slice(0, 8),
+    threads: roundValues(roles),
   };
 }
 

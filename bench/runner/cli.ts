@@ -9,13 +9,14 @@ import { hasTaskset, pinSelf } from '../env/pinning.js';
 import { chooseUdpGenerator } from '../load/generators.js';
 import { gitInfo, machineInfo } from './machine.js';
 import { helpText, parseOptions, UsageError, type Options } from './options.js';
-import { ceilingLines, consoleTable, HEADERS, rowsOf, sweepTable, type SweepCell } from './report.js';
+import { ceilingLines, consoleTable, HEADERS, PER_THREAD_HEAD, perThreadLines, rowsOf, sweepTable, type SweepCell } from './report.js';
 import { reserveBase, writeCompareReport, writeReport } from './results.js';
 import { Ceilings } from './ceilings.js';
 import { histogramWriter, RunContext } from './context.js';
 import { scenarioByName, scenarioHelpLines, standardSuite } from '../scenarios/registry.js';
+import { baselineConfig, baselineMain } from '../scenarios/common/baseline-duel.js';
 import { baseTrackerConfig, generatorOptions, makeTargets, reportSkeleton, runScenarios } from './suite.js';
-import { cellConfig, cellLabel, cells, sweepCell } from './sweep.js';
+import { cellConfig, cellLabel, cells, layoutNote, sweepCell } from './sweep.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url)); // build/bench/runner/cli.js -> repository root
 
@@ -56,6 +57,12 @@ async function main(argv: string[]): Promise<number> {
   const mainJs = opts.mainJs === null ? resolve(REPO, 'dist/main.js') : resolve(opts.mainJs);
   if (opts.target === null && !existsSync(mainJs)) return usage(`${mainJs} does not exist: build first (npm run build), or give --target`);
   if (opts.sweep !== null && opts.target !== null) return usage('--sweep restarts hayate per cell: it cannot be used with --target');
+  try {
+    if (opts.baseline !== null) baselineMain(opts.baseline);
+    baselineConfig(opts.baselineConfig);
+  } catch (err) {
+    return usage(err instanceof Error ? err.message : String(err));
+  }
   try {
     baseTrackerConfig(opts);
   } catch (err) {
@@ -107,6 +114,11 @@ async function main(argv: string[]): Promise<number> {
         const res = await runScenarios(ctx, names, () => key);
         cellTargets.close();
         const r = res[key]!;
+        const wrong = r.status === 'ok' ? layoutNote(cell, r) : null;
+        if (wrong !== null) {
+          r.notes.push(`LAYOUT: ${wrong}`);
+          ctx.log(`  warning: ${wrong}`);
+        }
         report.scenarios[key] = r;
         out.push(sweepCell(cell, opts.sweepScenario, key, r));
       }
@@ -124,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
   const out: string[] = [''];
   if (report.sweep !== null) out.push(`sweep of ${report.sweep.scenario}:`, sweepTable(report.sweep));
   else out.push(consoleTable(HEADERS, rowsOf(report)));
+  const perThread = perThreadLines(report);
+  if (perThread.length > 0) out.push('', PER_THREAD_HEAD, ...perThread.map((l) => `  ${l}`));
   const ceilingText = ceilingLines(report);
   if (ceilingText.length > 0) out.push('', 'generator ceilings (same generator against a trivial responder on the server CPUs):', ...ceilingText.map((c) => `  ${c}`));
   const bound = Object.entries(report.scenarios).filter(([, r]) => r.generatorBound === true).map(([n]) => n);

@@ -16,6 +16,7 @@ import type { Options } from './options.js';
 import { fillAnnounces } from '../workload/pools.js';
 import type { SwarmFill } from '../workload/paths.js';
 import type { Ceilings } from './ceilings.js';
+import { cpuPerRequest, ioSpread } from './thread-figures.js';
 import { emptyResult, GENERATOR_BOUND_SHARE, generatorBoundOf, limitOf, recordLatency, type CeilingRef, type ScenarioResult } from './result.js';
 
 export interface Histograms {
@@ -158,6 +159,7 @@ export class RunContext {
     if (cpuBefore !== null && cpuAfter !== null) {
       r.serverCpu = cpuUsage(target.pid!, cpuBefore, cpuAfter);
       r.reqPerCpuSec = r.serverCpu.cpuSec > 0 ? Math.round(r.requests / r.serverCpu.cpuSec) : null;
+      r.cpuPerRequestUs = cpuPerRequest(r.serverCpu, r.requests);
       serverShare = Math.max(r.serverCpu.utilisation / cpuCount(target.kind === 'self' ? this.opts.serverCpus : null, cores),
         r.serverCpu.mainThreadSec / r.serverCpu.wallSec);
     }
@@ -183,6 +185,12 @@ export class RunContext {
         requestsHandled: d('requestsHandled'), requestsErrored: d('requestsErrored'), requestsBad: d('requestsBad'),
         rssBytesAfter: (target.pid === null ? null : rssBytes(target.pid)) ?? statsAfter.rssBytes,
       };
+      r.ioThreads = ioSpread(statsBefore, statsAfter, protocol);
+      if (statsAfter.ioThreads !== null) r.extra.ioThreads = Object.keys(statsAfter.ioThreads).length;
+    }
+    if (r.serverCpu !== null) {
+      const owners = Object.keys(r.serverCpu.threads).filter((n) => /^swarm-\d+$/.test(n)).length;
+      if (r.serverCpu.threads['io-01'] !== undefined) r.extra.swarmWorkers = owners;
     }
     return r;
   }

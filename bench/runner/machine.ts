@@ -41,10 +41,11 @@ export interface GitInfo {
   dirty: boolean | null;
 }
 
-export function gitInfo(): GitInfo {
+/** The checkout in `dir` (default: the working directory). */
+export function gitInfo(dir?: string): GitInfo {
   const git = (args: string[]): string | null => {
     try {
-      return execFileSync('git', args, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      return execFileSync('git', args, { cwd: dir, encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     } catch {
       return null;
     }

@@ -55,6 +55,8 @@ export interface Options {
   noisePct: number;
   strict: boolean;
   mainJs: string | null;       // null: dist/main.js of the repository
+  baseline: string | null;     // another checkout with a built dist/ (the *-baseline-duel scenarios' side A)
+  baselineConfig: string | null; // JSON merged into side A's config only
 }
 
 interface Spec {
@@ -117,6 +119,8 @@ const SPECS: Spec[] = [
   { flag: 'compare', arg: 'A.json B.json', help: 'print B/A ratios per scenario, flag regressions beyond --noise; write an HTML report of both into --out' },
   { flag: 'noise', arg: 'PCT', help: 'regression threshold for --compare, req/s (p99: twice this) (default 10)' },
   { flag: 'main', arg: 'FILE', help: 'tracker entry point to start (default dist/main.js)' },
+  { flag: 'baseline', arg: 'DIR', help: 'another checkout with a built dist/ (git worktree add DIR <commit>; npm ci; npm run build): side A of udp-baseline-duel / http-baseline-duel' },
+  { flag: 'baseline-config', arg: 'FILE', help: 'JSON merged into side A\'s config only, over --tracker-config (without --baseline, side A is this build: a duel of two configs, e.g. ioThreads 1 vs 2)' },
 ];
 
 export class UsageError extends Error {}
@@ -261,6 +265,8 @@ export function parseOptions(argv: string[]): Options {
     noisePct: numOpt('noise', 10),
     strict: raw.has('strict'),
     mainJs: str('main'),
+    baseline: str('baseline'),
+    baselineConfig: str('baseline-config'),
   };
 }
 
@@ -295,6 +301,8 @@ export function helpText(scenarioLines: string[]): string {
     '  npm run bench -- --scenarios udp-duel,http-duel,jwt-duel --server-cpus 0 --load-cpus 1 --generator wrk',
     '  npm run bench -- --target 127.0.0.1:6881 --udp-target 127.0.0.1:6882 --api-target 127.0.0.1:6880',
     '  npm run bench -- --compare bench/results/A.json bench/results/B.json   # and an HTML report of both',
+    '  npm run bench -- --sweep ioThreads=1,2 workers=0,1,2 --sweep-scenario udp-announce --udp-sockets 16',
+    '  npm run bench -- --scenarios udp-baseline-duel,http-baseline-duel --baseline /tmp/base --server-cpus 0 --load-cpus 1 --generator wrk',
     '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import type { MachineInfo, GitInfo } from './machine.js';
 import { duelFlags } from './duel/duel-record.js';
 import { limitText, type CeilingRef, type ScenarioResult } from './result.js';
 import type { TrackerConfig } from '../env/targets.js';
+import { cpuPerRequestText, threadLines, type CpuPerRequest } from './thread-figures.js';
 
 export const SCHEMA = 'hayate-bench/1';
 
@@ -14,6 +15,10 @@ export interface SweepCell {
   status: ScenarioResult['status'];
   reqPerSec: number;
   p99Us: number;
+  /** Server CPU per answered request, whole and by thread (absent in results written before). */
+  cpuPerRequestUs?: CpuPerRequest | null;
+  /** Each I/O thread's share of the requests (absent before; null when the tracker does not say). */
+  ioShares?: Record<string, number> | null;
 }
 
 export interface RunReport {
@@ -136,6 +141,24 @@ export function sweepTable(sweep: NonNullable<RunReport['sweep']>): string {
   })));
 }
 
+/** Per cell: server CPU per answered request by thread, and the I/O threads' shares. */
+export function sweepThreadLines(sweep: NonNullable<RunReport['sweep']>): string[] {
+  return sweep.cells.filter((c) => c.status === 'ok' && (c.cpuPerRequestUs != null || c.ioShares != null)).map((c) => {
+    const label = Object.entries(c.settings).map(([k, v]) => `${k}=${v}`).join(' ');
+    const cpu = c.cpuPerRequestUs == null ? '' : `CPU/req ${cpuPerRequestText(c.cpuPerRequestUs)}`;
+    const shares = c.ioShares == null ? '' : `shares ${Object.entries(c.ioShares).map(([n, s]) => `${n} ${Math.round(s * 100)}%`).join(', ')}`;
+    return `${label}: ${[cpu, shares].filter((x) => x !== '').join('; ')}`;
+  });
+}
+
+/** The lines under the table: per-thread CPU per request and the I/O threads' shares, per scenario (or sweep cell). */
+export function perThreadLines(report: Pick<RunReport, 'scenarios' | 'sweep'>): string[] {
+  return report.sweep !== null ? sweepThreadLines(report.sweep) : threadLines(report.scenarios);
+}
+
+export const PER_THREAD_HEAD = 'server CPU per answered request (µs, by thread: main, io-NN I/O threads, swarm-NN shard owners, ' +
+  'jwt-01 …, cluster-01, other = V8/libuv helpers) and how the kernel spread the load over the I/O threads:';
+
 export function markdown(report: RunReport): string {
   const m = report.machine;
   const lines = [
@@ -155,6 +178,8 @@ export function markdown(report: RunReport): string {
     lines.push(mdTable(HEADERS, rowsOf(report)), '');
   }
   if (report.sweep !== null) lines.push('```', sweepTable(report.sweep), '```', '');
+  const perThread = perThreadLines(report);
+  if (perThread.length > 0) lines.push(`${PER_THREAD_HEAD[0]!.toUpperCase()}${PER_THREAD_HEAD.slice(1)}`, '', ...perThread.map((l) => `- ${l}`), '');
   const ceilings = ceilingLines(report);
   if (ceilings.length > 0) lines.push('Generator ceilings (the same generator against a trivial responder on the server CPUs):', '', ...ceilings.map((c) => `- ${c}`), '');
   const notes = Object.entries(report.scenarios).flatMap(([n, r]) => r.notes.map((x) => `- ${n}: ${x}`));

@@ -3,6 +3,7 @@ import type { CpuUsage } from '../env/cpu-time.js';
 import type { ExitInfo } from '../env/child.js';
 import { percentileCurve, summarize, type Histogram, type LatencySummary, type PercentileCurve } from '../load/histogram.js';
 import type { DuelRecord } from './duel/duel-record.js';
+import type { CpuPerRequest, IoSpread } from './thread-figures.js';
 
 export interface CeilingRef {
   key: string;              // which generator setup was measured
@@ -58,6 +59,10 @@ export interface ScenarioResult {
   /** CPU seconds the hypervisor took away (steal, all CPUs) meanwhile. */
   stealSec: number | null;
   reqPerCpuSec: number | null;
+  /** Server CPU per answered request, µs, whole process and by thread (absent in results written before). */
+  cpuPerRequestUs?: CpuPerRequest | null;
+  /** How the I/O threads shared the load (hayate's /stats `ioThreads`; absent before, null for other trackers). */
+  ioThreads?: IoSpread | null;
   server: ServerDeltas | null;
   sample: SampleCheck | null;
   extra: Record<string, number | string | boolean | null>;
@@ -83,7 +88,7 @@ export function emptyResult(status: ScenarioResult['status'], reason: string | n
   return {
     status, reason, protocol: null, generator: '', connections: 0, durationSec: 0, requests: 0, reqPerSec: 0,
     errors: 0, timeouts: 0, non2xx: 0, failures: 0, late: 0, statusCodes: {}, latencyUs: { ...ZERO_LATENCY },
-    latencyCurve: null, histogramFile: null, ceiling: null, generatorBound: null, limit: null, generatorCpu: null, serverCpu: null, otherProcessesCpuSec: null, stealSec: null, reqPerCpuSec: null, server: null,
+    latencyCurve: null, histogramFile: null, ceiling: null, generatorBound: null, limit: null, generatorCpu: null, serverCpu: null, otherProcessesCpuSec: null, stealSec: null, reqPerCpuSec: null, cpuPerRequestUs: null, ioThreads: null, server: null,
     sample: null, extra: {}, notes: [], trackerExit: null, trackerLog: [],
   };
 }

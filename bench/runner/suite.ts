@@ -12,6 +12,7 @@ import { duelLine } from './duel/duel-result.js';
 import { scenarioByName } from '../scenarios/registry.js';
 import { emptyResult, limitText, type ScenarioResult } from './result.js';
 import { TrackerFailure } from './scenario.js';
+import { cpuPerRequestText, spreadText } from './thread-figures.js';
 
 /** `udp`: the UDP generator chosen at start (chooseUdpGenerator). */
 export function generatorOptions(opts: Options, udp: UdpGeneratorKind): GeneratorOptions {
@@ -60,7 +61,9 @@ export function oneLine(name: string, r: ScenarioResult): string {
   const sample = r.sample === null || r.sample.failed === 0 ? '' : `; SAMPLE FAILED ${r.sample.failed}/${r.sample.checked}: ${r.sample.firstFailure}`;
   return `  ${name}: ${fmt(r.reqPerSec)} req/s${ceiling}, p50 ${(l.p50 / 1000).toFixed(2)} ms, p99 ${(l.p99 / 1000).toFixed(2)} ms, ` +
     `max ${(l.max / 1000).toFixed(1)} ms; ${trouble === 0 ? 'no errors' : `errors ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}, failures ${r.failures}`}` +
-    (r.reqPerCpuSec === null ? '' : `; ${fmt(r.reqPerCpuSec)} req per server CPU-second`) + sat + server + sample;
+    (r.reqPerCpuSec === null ? '' : `; ${fmt(r.reqPerCpuSec)} req per server CPU-second`) + sat + server + sample +
+    (r.cpuPerRequestUs == null ? '' : `\n    CPU per answered request: ${cpuPerRequestText(r.cpuPerRequestUs)}`) +
+    (r.ioThreads == null ? '' : `\n    I/O threads: ${spreadText(r.ioThreads)}`);
 }
 
 /** Runs `names` in order; a scenario that throws is recorded as an error and the run goes on. */

@@ -40,5 +40,24 @@ export function cellLabel(cell: Record<string, string>): string {
 
 /** The sweep table's entry for one cell, from its scenario result (`key`: its entry in `scenarios`). */
 export function sweepCell(cell: Record<string, string>, scenario: string, key: string, r: ScenarioResult): SweepCell {
-  return { settings: cell, config: cellConfig(cell), scenario, key, status: r.status, reqPerSec: r.reqPerSec, p99Us: r.latencyUs.p99 };
+  const shares = r.ioThreads == null ? null : Object.fromEntries(Object.entries(r.ioThreads.threads).map(([n, t]) => [n, t.share]));
+  return {
+    settings: cell, config: cellConfig(cell), scenario, key, status: r.status, reqPerSec: r.reqPerSec, p99Us: r.latencyUs.p99,
+    cpuPerRequestUs: r.cpuPerRequestUs ?? null, ioShares: shares,
+  };
+}
+
+/**
+ * Whether the tracker ran the thread layout the cell asked for (from its /stats `ioThreads` and the
+ * threads' names): a note when not, e.g. a build that ignores `ioThreads`.
+ */
+export function layoutNote(cell: Record<string, string>, r: ScenarioResult): string | null {
+  const wrong: string[] = [];
+  const asked = (k: string): number | null => (cell[k] === undefined || !/^\d+$/.test(cell[k]!) ? null : Number(cell[k]));
+  const io = asked('ioThreads');
+  if (io !== null && io > 0 && r.extra.ioThreads !== undefined && r.extra.ioThreads !== io) wrong.push(`${String(r.extra.ioThreads)} I/O threads, not ${io}`);
+  if (io !== null && io > 0 && r.extra.ioThreads === undefined) wrong.push('no /stats ioThreads section: ioThreads not applied or not reported');
+  const workers = asked('workers');
+  if (workers !== null && r.extra.swarmWorkers !== undefined && r.extra.swarmWorkers !== workers) wrong.push(`${String(r.extra.swarmWorkers)} swarm workers, not ${workers}`);
+  return wrong.length === 0 ? null : `the tracker ran ${wrong.join(', ')} (cell ${cellLabel(cell)})`;
 }

@@ -4,6 +4,7 @@ import type { Scenario } from '../runner/scenario.js';
 import { heavySwarm } from './heavy-swarm.js';
 import { httpAnnounce } from './http-announce.js';
 import { httpAnnounceNewConn } from './http-announce-new-conn.js';
+import { httpBaselineDuel } from './http-baseline-duel.js';
 import { httpDuel } from './http-duel.js';
 import { httpScrape } from './http-scrape.js';
 import { jwtCold } from './jwt-cold.js';
@@ -13,6 +14,7 @@ import { jwtWarm } from './jwt-warm.js';
 import { memory } from './memory.js';
 import { metricsDuel } from './metrics-duel.js';
 import { udpAnnounce } from './udp-announce.js';
+import { udpBaselineDuel } from './udp-baseline-duel.js';
 import { udpConnect } from './udp-connect.js';
 import { udpDuel } from './udp-duel.js';
 import { udpScrape } from './udp-scrape.js';
@@ -25,6 +27,7 @@ export const SCENARIOS: readonly Scenario[] = [
   uniform, zipf, heavySwarm,
   jwtWarm, jwtCold, jwtFlood,
   udpDuel, httpDuel, jwtDuel, metricsDuel,
+  udpBaselineDuel, httpBaselineDuel,
   memory,
 ];
 

@@ -5,9 +5,6 @@
 // thread the kernel spreads datagrams over the threads by a hash of the source address and port, and each
 // thread is woken only for its own datagrams. dgram adopts the socket with `socket.bind({ fd })`.
 //
-// Also setThreadName(name): names the calling OS thread (prctl PR_SET_NAME, at most 15 bytes), so `top -H`
-// and /proc/<pid>/task/*/comm show hayate's threads by role (io-01, swarm-01, ...); Node names none.
-//
 // open(host, port, ipv6) -> fd. The socket is created non-blocking and close-on-exec, gets
 // SO_REUSEPORT, and is bound to host:port; for ipv6 it is dual-stack (IPV6_V6ONLY off, so `::` also takes
 // IPv4 datagrams as ::ffff:a.b.c.d, as dgram's own udp6 sockets do). `host` must be a numeric address of
@@ -31,7 +28,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -147,23 +143,10 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value set_thread_name(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return throw_type(env, "setThreadName(name)");
-  char name[16];
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok) return throw_type(env, "name must be a string");
-  if (prctl(PR_SET_NAME, name, 0, 0, 0) != 0) return throw_errno(env, "prctl", "PR_SET_NAME", errno);
-  return NULL;
-}
-
 // Context-aware (NAPI_MODULE_INIT): the addon loads in every worker thread, each with its own exports.
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_socket, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "open", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "setThreadName", NAPI_AUTO_LENGTH, set_thread_name, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "setThreadName", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -8,6 +8,7 @@ import type { SwarmSettings } from '../swarm/settings.js';
 import type { ShardMemory } from '../swarm/shard.js';
 import type { Log } from '../util/log.js';
 import { LOOP_DELAY_SLOTS } from '../util/loop-delay.js';
+import { threadName } from '../util/thread-name.js';
 import type { MeshMemory } from './mesh.js';
 import type { ControlOp } from './shard-host.js';
 import type { ControlReply, ControlRequest, ReadyMessage, SwarmWorkerData } from './worker-messages.js';
@@ -31,10 +32,6 @@ interface SwarmThread {
   tid: number;
   ready: Promise<void>;
   control: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
-}
-
-export function threadName(role: string, index: number): string {
-  return `${role}-${String(index + 1).padStart(2, '0')}`;
 }
 
 export class SwarmPool {

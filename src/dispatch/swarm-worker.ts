@@ -3,8 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LoopDelayMonitor } from '../util/loop-delay.js';
 import { threadId } from '../util/thread-id.js';
-import { nameThisThread } from '../util/thread-name.js';
-import { threadName } from './swarm-pool.js';
+import { nameThisThread, threadName } from '../util/thread-name.js';
 import { ConsumerLoop } from './consumer-loop.js';
 import { ShardHost } from './shard-host.js';
 import type { ControlReply, ControlRequest, ReadyMessage, SwarmWorkerData } from './worker-messages.js';

@@ -15,8 +15,7 @@ import { RequestStats } from '../stats/request-stats.js';
 import { Log } from '../util/log.js';
 import { LoopDelayMonitor } from '../util/loop-delay.js';
 import { threadId } from '../util/thread-id.js';
-import { nameThisThread } from '../util/thread-name.js';
-import { threadName } from '../dispatch/swarm-pool.js';
+import { nameThisThread, threadName } from '../util/thread-name.js';
 import type { FaultRequest, FromIo, IoThreadData, ToIo } from './io-messages.js';
 
 const data = workerData as IoThreadData;

@@ -11,13 +11,13 @@ import type { VerifyRequest } from '../auth/index.js';
 import type { Config } from '../config/config.js';
 import type { MeshMemory } from '../dispatch/mesh.js';
 import type { ControlOp } from '../dispatch/shard-host.js';
-import { threadName } from '../dispatch/swarm-pool.js';
 import { reusePortSupport } from '../frontends/udp/reuseport.js';
 import { allocateRequestStats, RequestStats } from '../stats/request-stats.js';
 import type { SwarmSettings } from '../swarm/settings.js';
 import type { ShardMemory } from '../swarm/shard.js';
 import { bindHost } from '../util/listen.js';
 import type { Log } from '../util/log.js';
+import { threadName } from '../util/thread-name.js';
 import type { FaultRequest, FromIo, IoThreadData, ToIo } from './io-messages.js';
 
 const MAX_RESTARTS_IN_A_ROW = 3;

@@ -1,5 +1,5 @@
 // hayate's optional native addon (native/reuseport/reuseport.c, built by scripts/build-native.mjs into
-// build/native/reuseport.node with the system C compiler): SO_REUSEPORT UDP sockets and OS thread names.
+// build/native/reuseport.node with the system C compiler): SO_REUSEPORT UDP sockets.
 // Loaded once per thread; everything that uses it works (less well) without it, and says why.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

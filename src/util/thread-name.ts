@@ -1,14 +1,18 @@
-// OS thread names by role (io-01, swarm-01, cluster-01, jwt-01), so `top -H`, `perf` and
-// /proc/<pid>/task/*/comm tell hayate's threads apart; Node itself names none of them. Needs the native
-// addon; without it the threads keep Node's name, which costs nothing but the view.
-import { loadNativeAddon } from './native-addon.js';
+// OS thread names by role (io-01, swarm-01, cluster-01, jwt-01), so `top -H`, `perf`, the bench and
+// /proc/<pid>/task/*/comm tell hayate's threads apart: Node 20 leaves every thread named "node" whatever
+// the Worker's `name` option says.
+import { writeFileSync } from 'node:fs';
 
+/** io-01, swarm-02, ...: a thread's name from its role and 0-based index. */
+export function threadName(role: string, index: number): string {
+  return `${role}-${String(index + 1).padStart(2, '0')}`;
+}
+
+/** Sets the calling thread's OS name (Linux keeps the first 15 bytes); does nothing where it cannot. */
 export function nameThisThread(name: string): void {
-  const l = loadNativeAddon();
-  if (!l.ok || typeof l.addon.setThreadName !== 'function') return;
   try {
-    (l.addon.setThreadName as (n: string) => void)(name.slice(0, 15));
+    writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
   } catch {
-    // a name is a convenience, never a reason to fail
+    // not Linux, or /proc not mounted: only diagnostics lose the name
   }
 }

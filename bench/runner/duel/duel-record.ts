@@ -3,6 +3,7 @@
 // between two servers that shared the same core at the same time; then the per-round ratios B/A, their
 // median and range, and which side (if any) did not use its half of the core.
 import type { PercentileCurve } from '../../load/histogram.js';
+import type { CpuPerRequest } from '../thread-figures.js';
 
 export interface DuelSideRound {
   requests: number;             // answers its generator received
@@ -56,8 +57,9 @@ export interface SoloRun {
 
 export interface DuelRecord {
   /** `latencyCurve`: side A's over every round, drawn beside B's (the scenario's own) in the report. */
-  a: { label: string; generator: string; latencyCurve?: PercentileCurve | null };
-  b: { label: string; generator: string };
+  /** `cpuPerRequestUs`: each side's server CPU per answered request over every round, by thread (absent before). */
+  a: { label: string; generator: string; latencyCurve?: PercentileCurve | null; cpuPerRequestUs?: CpuPerRequest | null };
+  b: { label: string; generator: string; cpuPerRequestUs?: CpuPerRequest | null };
   roundSec: number;
   serverCpus: string | null;
   rounds: DuelRound[];

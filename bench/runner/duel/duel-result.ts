@@ -8,6 +8,7 @@ import type { Target } from '../../env/targets.js';
 import { percentileDistribution } from '../../load/histogram.js';
 import type { RunContext } from '../context.js';
 import type { DuelRun } from './duel.js';
+import { cpuPerRequestText } from '../thread-figures.js';
 import { duelFlags, median, ratioText, round3, type DuelRecord, type DuelRound } from './duel-record.js';
 import { emptyResult, limitOf, recordLatency, SATURATED_SHARE, type ScenarioResult } from '../result.js';
 
@@ -42,6 +43,7 @@ export function duelResult(ctx: RunContext, name: string, run: DuelRun, b: Targe
   r.histogramFile = ctx.histograms.write(name, percentileDistribution(run.b.histogram));
   r.serverCpu = run.b.cpu;
   r.reqPerCpuSec = run.b.cpu !== null && run.b.cpu.cpuSec > 0 ? Math.round(r.requests / run.b.cpu.cpuSec) : null;
+  r.cpuPerRequestUs = d.b.cpuPerRequestUs ?? null;
   const wallSec = sum((x) => x.wallSec);
   const genSec = sum((x) => x.generatorCpuSec);
   const cores = availableParallelism();
@@ -94,6 +96,10 @@ function duelNotes(ctx: RunContext, d: DuelRecord): string[] {
       notes.push(`${d.a.label} alone (${s.when} the rounds) used ${pct(s.cpuShare)} of the server CPUs: its solo rate ${s.reqPerSec} req/s, ` +
         'and so projectedReqPerSec, is a floor (its generator or latency limited it)');
     }
+  }
+  if (d.a.cpuPerRequestUs != null && d.b.cpuPerRequestUs != null) {
+    notes.push(`server CPU per answered request over the rounds: ${d.a.label} ${cpuPerRequestText(d.a.cpuPerRequestUs)}; ` +
+      `${d.b.label} ${cpuPerRequestText(d.b.cpuPerRequestUs)}`);
   }
   const aTrouble = d.rounds.reduce((acc, x) => acc + x.a.errors + x.a.timeouts + x.a.non2xx + x.a.failures, 0);
   if (aTrouble > 0) notes.push(`${d.a.label}: ${aTrouble} errors/timeouts/non-2xx/failures over the rounds (see duel.rounds)`);

@@ -14,6 +14,7 @@ import { newHistogram, percentileCurve, type Histogram } from '../../load/histog
 import { Progress } from '../../load/progress.js';
 import type { LoadResult } from '../../load/types.js';
 import type { RunContext } from '../context.js';
+import { cpuPerRequest } from '../thread-figures.js';
 import { median, round3, unsaturatedSides, type DuelRecord, type DuelRound, type DuelSideRound, type SoloRun } from './duel-record.js';
 
 export interface DuelSide {
@@ -90,8 +91,9 @@ export async function runDuel(ctx: RunContext, spec: DuelSpec): Promise<DuelRun>
   // A fair half of the server CPUs each (unpinned: half of every core, a weak premise; noted by the result).
   const halfShare = cpuCount(ctx.opts.serverCpus, availableParallelism()) / 2;
   const record: DuelRecord = {
-    a: { label: a.label, generator: generators.a, latencyCurve: percentileCurve(totals.a.histogram) },
-    b: { label: b.label, generator: generators.b },
+    a: { label: a.label, generator: generators.a, latencyCurve: percentileCurve(totals.a.histogram),
+      cpuPerRequestUs: cpuPerRequest(totals.a.cpu, rounds.reduce((acc, r) => acc + r.a.requests, 0)) },
+    b: { label: b.label, generator: generators.b, cpuPerRequestUs: cpuPerRequest(totals.b.cpu, rounds.reduce((acc, r) => acc + r.b.requests, 0)) },
     roundSec: spec.roundSec,
     serverCpus: ctx.opts.serverCpus,
     rounds,

@@ -1,10 +1,12 @@
 // A sweep (--sweep workers=0,1,2 shards=1,16, or any config keys such as ioThreads) as a table: the last
 // dimension across, every combination of the others down; each cell coloured by its throughput on a scale
-// from the lowest to the highest of the table (or of both tables, side by side), with req/s and p99 in it.
+// from the lowest to the highest of the table (or of both tables, side by side), with req/s, p99 and the server's
+// CPU per request in it (per thread in the cell's title).
 import type { RunReport, SweepCell } from '../report.js';
 import { cells } from '../sweep.js';
 import { colourAt, gradientCss, textColourOn } from './colour-scale.js';
 import { esc } from './svg-plot.js';
+import { cpuPerRequestText } from '../thread-figures.js';
 
 type Sweep = NonNullable<RunReport['sweep']>;
 
@@ -30,8 +32,14 @@ function cellHtml(c: SweepCell | undefined, scale: ThroughputScale): string {
   const t = scale.max > scale.min ? (c.reqPerSec - scale.min) / (scale.max - scale.min) : 1;
   const bg = colourAt(t);
   const p99 = c.p99Us / 1000;
-  return `<td class="cell" style="background-color:${bg};color:${textColourOn(bg)}" title="${esc(label)}: ${int(c.reqPerSec)} req/s, p99 ${p99.toFixed(2)} ms">` +
-    `<span class="rps">${int(c.reqPerSec)}</span> <span class="unit">req/s</span><br><span class="p99">p99 ${p99.toFixed(2)} ms</span></td>`;
+  const cpu = c.cpuPerRequestUs ?? null;
+  const shares = c.ioShares ?? null;
+  const detail = [cpu === null ? '' : `CPU per request ${cpuPerRequestText(cpu)}`,
+    shares === null ? '' : `I/O thread shares ${Object.entries(shares).map(([n, s]) => `${n} ${Math.round(s * 100)}%`).join(', ')}`]
+    .filter((x) => x !== '').join('; ');
+  return `<td class="cell" style="background-color:${bg};color:${textColourOn(bg)}" title="${esc(label)}: ${int(c.reqPerSec)} req/s, p99 ${p99.toFixed(2)} ms${detail === '' ? '' : `; ${esc(detail)}`}">` +
+    `<span class="rps">${int(c.reqPerSec)}</span> <span class="unit">req/s</span><br><span class="p99">p99 ${p99.toFixed(2)} ms</span>` +
+    `${cpu === null ? '' : `<br><span class="cpu">${cpu.totalUs.toFixed(1)} µs CPU/req</span>`}</td>`;
 }
 
 export function sweepTable(sweep: Sweep, scale: ThroughputScale): string {
