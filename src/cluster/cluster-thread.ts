@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SHARD_GROUPS } from '../dispatch/cluster-messages.js';
 import { formatElapsed } from '../util/duration-format.js';
+import { threadId } from '../util/thread-id.js';
 import type { ClusterThreadData, FromCluster } from './cluster-messages.js';
 import { ensureEpoch, joinAll } from './joiner.js';
 import { LinkSlot, LinkState } from './link-state.js';
@@ -48,6 +49,7 @@ function republishLater(groups: number): void {
 }
 
 async function main(): Promise<void> {
+  state.set(LinkSlot.ThreadId, threadId());
   state.set(LinkSlot.Connected, 0);
   state.set(LinkSlot.DownSinceMs, 0); // not down yet: connecting (a restarted link starts over too)
   const link = await RedisLink.open({
