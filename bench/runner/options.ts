@@ -28,6 +28,9 @@ export interface Options {
   jwtColdTokens: number;
   duelRounds: number;           // rounds of each duel scenario (udp-duel, http-duel, jwt-duel)
   duelSec: number;              // seconds of each duel round
+  clusterRate: number;          // cluster-lag: announces per second across the cluster
+  clusterSec: number;           // cluster-lag: seconds of that load
+  joinRuns: number;             // cluster-join: joins timed against the loaded cluster
   warmupSec: number;
   ceilingSec: number;
   ceilings: boolean;
@@ -83,6 +86,9 @@ const SPECS: Spec[] = [
   { flag: 'jwt-cold-tokens', arg: 'N', help: 'distinct tokens minted for jwt-cold; bounds its request count (default 8000)' },
   { flag: 'duel-rounds', arg: 'N', help: 'rounds of each duel scenario, 1..100 (default 5; smoke 2)' },
   { flag: 'duel-sec', arg: 'S', help: 'seconds of each duel round, both sides loaded at once (default duration/2, at least 3; smoke 1)' },
+  { flag: 'cluster-rate', arg: 'N', help: 'cluster-lag: announces per second across the cluster, split over its two instances (default 20000; smoke 2000)' },
+  { flag: 'cluster-sec', arg: 'S', help: 'cluster-lag: seconds of that load (default 30; smoke 2)' },
+  { flag: 'join-runs', arg: 'N', help: 'cluster-join: new instances started and timed against the loaded cluster, 1..20 (default 3; smoke 1)' },
   { flag: 'warmup', arg: 'S', help: 'longest warm-up pass before measuring (default 3)' },
   { flag: 'ceiling-duration', arg: 'S', help: 'seconds of each generator-ceiling measurement, taken right before each scenario (default min(duration/4, 2))' },
   { flag: 'no-ceiling', arg: null, help: 'skip the generator-ceiling measurements' },
@@ -188,6 +194,8 @@ export function parseOptions(argv: string[]): Options {
   if (udpGenerator !== null && udpGenerator !== 'native' && udpGenerator !== 'node') throw new UsageError(`--udp-generator: native or node, got "${udpGenerator}"`);
   const duelRounds = int('duel-rounds', smoke ? 2 : 5);
   if (duelRounds > 100) throw new UsageError('--duel-rounds: at most 100');
+  const joinRuns = int('join-runs', smoke ? 1 : 3);
+  if (joinRuns > 20) throw new UsageError('--join-runs: at most 20');
   const udpWindow = int('udp-window', 64);
   if (udpWindow > 256) throw new UsageError('--udp-window: at most 256');
 
@@ -218,6 +226,9 @@ export function parseOptions(argv: string[]): Options {
     duelRounds,
     // At least 1 s: wrk runs whole seconds (rounded up), and a shorter round is mostly start-up.
     duelSec: numOpt('duel-sec', smoke ? 1 : Math.max(3, durationSec / 2), 1),
+    clusterRate: int('cluster-rate', smoke ? 2000 : 20_000),
+    clusterSec: numOpt('cluster-sec', smoke ? 2 : 30, 1),
+    joinRuns,
     warmupSec: numOpt('warmup', smoke ? 1 : 3),
     ceilingSec: numOpt('ceiling-duration', Math.max(0.5, Math.min(durationSec / 4, 2)), 0.2),
     ceilings: !raw.has('no-ceiling'),
