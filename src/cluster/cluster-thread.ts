@@ -15,7 +15,7 @@ import { Publisher } from './publisher.js';
 import { groupKeys } from './redis-keys.js';
 import { RedisLink } from './redis-link.js';
 import { RemoteWriter } from './remote-writer.js';
-import { GroupTailer, SeenBatches } from './tailer.js';
+import { SeenBatches, StreamTailer } from './tailer.js';
 
 const data = workerData as ClusterThreadData;
 const post = (m: FromCluster): void => parentPort!.postMessage(m);
@@ -63,14 +63,16 @@ async function main(): Promise<void> {
   });
   const ticker = setInterval(() => publisher.tick(), r.tickMs);
 
-  // The groups' reading connections first (opening 16 of them takes a while), so that changes flow in
-  // as soon as the instance reports ready.
+  // The reading connections first (opening 16 of them on a Redis Cluster takes a while), so that changes
+  // flow in as soon as the instance reports ready. A single Redis: one reader for every group; a Redis
+  // Cluster: one per group (an XREAD names keys of one slot only).
   const t0 = performance.now();
-  const tailers = Array.from({ length: SHARD_GROUPS }, (_, g) => new GroupTailer(groupKeys(r.prefix, g), link, writer, state,
-    new SeenBatches(), '0-0', {
-      instanceId, reconnectMs: r.reconnectMs, isClosed: () => closing.signal.aborted,
-      onError: (err) => log(1, `cluster: reading group ${g}: ${err.message}; retrying`),
-    }));
+  const groups = Array.from({ length: SHARD_GROUPS }, (_, g) => ({ keys: groupKeys(r.prefix, g), lastId: '0-0', seen: new SeenBatches() }));
+  const readers = r.cluster ? groups.map((g) => [g]) : [groups];
+  const tailers = readers.map((gs) => new StreamTailer(gs, link, writer, state, {
+    instanceId, reconnectMs: r.reconnectMs, isClosed: () => closing.signal.aborted,
+    onError: (err) => log(1, `cluster: reading ${gs.length === 1 ? gs[0]!.keys.changes : 'the groups'}: ${err.message}; retrying`),
+  }));
   await Promise.all(tailers.map((t) => t.connect()));
 
   // Join: until it succeeds (Redis may go away in the middle; a join is idempotent).
@@ -85,7 +87,8 @@ async function main(): Promise<void> {
     }
   }
   const epochs = joined.map((j) => j.epoch);
-  tailers.forEach((t, g) => { t.resumeAfter(joined[g]!.lastId, joined[g]!.seen); void t.run(); });
+  groups.forEach((g, i) => { g.lastId = joined[i]!.lastId; g.seen = joined[i]!.seen; });
+  for (const t of tailers) void t.run();
   const ms = performance.now() - t0;
   state.set(LinkSlot.JoinMs, ms);
   state.set(LinkSlot.Synced, 1);

@@ -28,6 +28,17 @@ export class RemoteWriter {
     return ownerOfShard(shardOf(bytes, at + OFF_INFO_HASH, this.shards), this.rings.length);
   }
 
+  /** Queues one change (bytes[at, at + 64)) for its owner; false (nothing written) when its ring is full. */
+  tryChange(bytes: Uint8Array, at: number, timeMs: number, kind: ChangeKind): boolean {
+    const owner = this.ownerOf(bytes, at);
+    const ring = this.rings[owner]!;
+    const o = ring.reserve(CHANGE_MSG_BYTES);
+    if (o < 0) return false;
+    this.writeChange(ring, o, bytes, at, timeMs, kind);
+    this.written[owner] = true;
+    return true;
+  }
+
   /** Queues one change (bytes[at, at + 64)) for its owner; waits while that owner's ring is full. */
   async change(bytes: Uint8Array, at: number, timeMs: number, kind: ChangeKind): Promise<void> {
     const owner = this.ownerOf(bytes, at);
@@ -38,13 +49,17 @@ export class RemoteWriter {
       await new Promise((r) => setTimeout(r, FULL_RETRY_MS));
       o = ring.reserve(CHANGE_MSG_BYTES);
     }
+    this.writeChange(ring, o, bytes, at, timeMs, kind);
+    this.written[owner] = true;
+  }
+
+  private writeChange(ring: Ring, o: number, bytes: Uint8Array, at: number, timeMs: number, kind: ChangeKind): void {
     const b = ring.bytes;
     b[o + CMSG_TYPE_AT] = ClusterMsg.RemoteChange;
     b[o + CHANGE_KIND_AT] = kind;
     b.writeDoubleLE(timeMs, o + CHANGE_TIME_AT);
     for (let k = 0; k < CHANGE_BYTES; k++) b[o + CHANGE_AT + k] = bytes[at + k]!;
     ring.commit();
-    this.written[owner] = true;
   }
 
   async snatches(infoHash: Uint8Array, count: number): Promise<void> {
