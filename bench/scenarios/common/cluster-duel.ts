@@ -118,10 +118,21 @@ async function duel(ctx: RunContext, kind: 'udp' | 'http', name: string, a: Targ
     r.extra.bLinkThreadShare = linkTid > 0 && u.cpuSec > 0 ? round3(linkTicks / hz / u.cpuSec) : null;
     r.extra.bLinkThreadUsPerChange = linkTid > 0 && published > 0 ? round3((linkTicks / hz) * 1e6 / published) : null;
   }
-  // B's round figures per thread, the link thread named (Node names every thread "node").
-  if (r.serverCpu !== null && linkTid > 0) {
-    for (const t of r.serverCpu.busiestThreads) if (t.tid === linkTid) t.name = 'cluster-01';
-    if (b.pid !== null) for (const t of r.serverCpu.busiestThreads) if (t.tid === b.pid) t.name = 'main';
+  // Where each side's CPU went in the rounds, per request: the I/O thread (the busiest one other than
+  // the link thread: it serves and applies), B's link thread, the main thread, and the rest (V8's
+  // helper threads: GC, compilers). The link thread is named (Node names every thread "node").
+  if (r.serverCpu !== null && linkTid > 0) for (const t of r.serverCpu.busiestThreads) if (t.tid === linkTid) t.name = 'cluster-01';
+  const aRequests = run.record.rounds.reduce((acc, x) => acc + x.a.requests, 0);
+  for (const [k, cpu, requests] of [['a', run.a.cpu, aRequests], ['b', run.b.cpu, r.requests]] as const) {
+    if (cpu === null || requests === 0) continue;
+    const link = k === 'b' ? cpu.busiestThreads.find((t) => t.tid === linkTid)?.cpuSec ?? 0 : 0;
+    const io = cpu.busiestThreads.find((t) => t.tid !== linkTid)?.cpuSec ?? 0;
+    const us = (sec: number): number => round3((sec * 1e6) / requests);
+    r.extra[`${k}UsPerRequest`] = us(cpu.cpuSec);
+    r.extra[`${k}IoThreadUsPerRequest`] = us(io);
+    if (k === 'b') r.extra.bLinkThreadUsPerRequest = us(link);
+    r.extra[`${k}MainThreadUsPerRequest`] = us(cpu.mainThreadSec);
+    r.extra[`${k}OtherThreadsUsPerRequest`] = us(cpu.cpuSec - cpu.mainThreadSec - io - link);
   }
   if (redisCpu0 !== null && redisCpu1 !== null) {
     r.extra.redisCpuSec = round3(redisCpu1 - redisCpu0);
@@ -139,6 +150,9 @@ async function duel(ctx: RunContext, kind: 'udp' | 'http', name: string, a: Targ
   ctx.log(`  ${name}: B published ${published} changes in ${r.extra.batchesPublished} batches (${r.extra.changesPerBatch}/batch), ` +
     `the other instance received ${received}; dropped ${dropped}; B's link thread ${r.extra.bLinkThreadCpuSec ?? '?'} CPU-s ` +
     `(${r.extra.bLinkThreadUsPerChange ?? '?'} µs/change) of ${r.extra.bCpuSecWholeDuel ?? '?'}; redis ${r.extra.redisCpuSec ?? '?'} CPU-s ` +
-    `(${r.extra.redisCpuMsPer1kChanges ?? '?'} ms/1k changes); other instance ${r.extra.otherInstanceCpuSec ?? '?'} CPU-s`);
+    `(${r.extra.redisCpuMsPer1kChanges ?? '?'} ms/1k changes); other instance ${r.extra.otherInstanceCpuSec ?? '?'} CPU-s; ` +
+    `µs of CPU per request in the rounds: A ${r.extra.aUsPerRequest ?? '?'} (I/O thread ${r.extra.aIoThreadUsPerRequest ?? '?'}, ` +
+    `other threads ${r.extra.aOtherThreadsUsPerRequest ?? '?'}), B ${r.extra.bUsPerRequest ?? '?'} (I/O thread ${r.extra.bIoThreadUsPerRequest ?? '?'}, ` +
+    `link ${r.extra.bLinkThreadUsPerRequest ?? '?'}, other threads ${r.extra.bOtherThreadsUsPerRequest ?? '?'})`);
   return r;
 }
