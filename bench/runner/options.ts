@@ -34,6 +34,9 @@ export interface Options {
   duelSec: number;              // seconds of each duel round
   scrapeMs: number;             // metrics-duel: side B's /metrics scraped this often
   metricsDuelProtocol: 'udp' | 'http';
+  clusterRate: number;          // cluster-lag: announces per second across the cluster
+  clusterSec: number;           // cluster-lag: seconds of that load
+  joinRuns: number;             // cluster-join: joins timed against the loaded cluster
   warmupSec: number;
   ceilingSec: number;
   ceilings: boolean;
@@ -97,6 +100,9 @@ const SPECS: Spec[] = [
   { flag: 'duel-sec', arg: 'S', help: 'seconds of each duel round, both sides loaded at once (default duration/2, at least 3; smoke 1)' },
   { flag: 'scrape-ms', arg: 'MS', help: 'metrics-duel: how often side B\'s /metrics is scraped (default 1000)' },
   { flag: 'metrics-duel-protocol', arg: 'udp|http', help: 'metrics-duel: the announces both sides get (default udp; http: keep-alive, use --generator wrk)' },
+  { flag: 'cluster-rate', arg: 'N', help: 'cluster-lag: announces per second across the cluster, split over its two instances (default 20000; smoke 2000)' },
+  { flag: 'cluster-sec', arg: 'S', help: 'cluster-lag: seconds of that load (default 30; smoke 2)' },
+  { flag: 'join-runs', arg: 'N', help: 'cluster-join: new instances started and timed against the loaded cluster, 1..20 (default 3; smoke 1)' },
   { flag: 'warmup', arg: 'S', help: 'longest warm-up pass before measuring (default 3)' },
   { flag: 'ceiling-duration', arg: 'S', help: 'seconds of each generator-ceiling measurement, taken right before each scenario (default min(duration/4, 2))' },
   { flag: 'no-ceiling', arg: null, help: 'skip the generator-ceiling measurements' },
@@ -208,6 +214,8 @@ export function parseOptions(argv: string[]): Options {
   if (jwtFloodProtocol !== 'http' && jwtFloodProtocol !== 'udp') throw new UsageError(`--jwt-flood-protocol: http or udp, got "${jwtFloodProtocol}"`);
   const metricsDuelProtocol = str('metrics-duel-protocol') ?? 'udp';
   if (metricsDuelProtocol !== 'udp' && metricsDuelProtocol !== 'http') throw new UsageError(`--metrics-duel-protocol: udp or http, got "${metricsDuelProtocol}"`);
+  const joinRuns = int('join-runs', smoke ? 1 : 3);
+  if (joinRuns > 20) throw new UsageError('--join-runs: at most 20');
   const udpWindow = int('udp-window', 64);
   if (udpWindow > 256) throw new UsageError('--udp-window: at most 256');
 
@@ -244,6 +252,9 @@ export function parseOptions(argv: string[]): Options {
     duelSec: numOpt('duel-sec', smoke ? 1 : Math.max(3, durationSec / 2), 1),
     scrapeMs: int('scrape-ms', 1000, 10),
     metricsDuelProtocol,
+    clusterRate: int('cluster-rate', smoke ? 2000 : 20_000),
+    clusterSec: numOpt('cluster-sec', smoke ? 2 : 30, 1),
+    joinRuns,
     warmupSec: numOpt('warmup', smoke ? 1 : 3),
     ceilingSec: numOpt('ceiling-duration', Math.max(0.5, Math.min(durationSec / 4, 2)), 0.2),
     ceilings: !raw.has('no-ceiling'),

@@ -1,6 +1,10 @@
 // Every scenario (one file each in this folder; what several share is in common/), in the order the
 // standard suite runs them.
 import type { Scenario } from '../runner/scenario.js';
+import { clusterHttpDuel } from './cluster-http-duel.js';
+import { clusterJoin } from './cluster-join.js';
+import { clusterLag } from './cluster-lag.js';
+import { clusterUdpDuel } from './cluster-udp-duel.js';
 import { heavySwarm } from './heavy-swarm.js';
 import { httpAnnounce } from './http-announce.js';
 import { httpAnnounceNewConn } from './http-announce-new-conn.js';
@@ -29,6 +33,7 @@ export const SCENARIOS: readonly Scenario[] = [
   udpDuel, httpDuel, jwtDuel, metricsDuel,
   udpBaselineDuel, httpBaselineDuel,
   memory,
+  clusterUdpDuel, clusterHttpDuel, clusterLag, clusterJoin,
 ];
 
 export function scenarioByName(name: string): Scenario | undefined {

@@ -99,6 +99,7 @@ export class ClusterLink {
       joinMs: Math.round(s.get(LinkSlot.JoinMs)),
       lagMs: { P50: s.lag.percentileMicros(0.5) / 1000, P99: s.lag.percentileMicros(0.99) / 1000 },
       linkRestarts: this.restarts,
+      threadId: s.get(LinkSlot.ThreadId),
     };
   }
 

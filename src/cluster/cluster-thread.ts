@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SHARD_GROUPS } from '../dispatch/cluster-messages.js';
 import { formatElapsed } from '../util/duration-format.js';
+import { threadId } from '../util/thread-id.js';
 import { nameThisThread } from '../util/thread-name.js';
 import type { ClusterThreadData, FromCluster } from './cluster-messages.js';
 import { ensureEpoch, joinAll } from './joiner.js';
@@ -15,7 +16,7 @@ import { Publisher } from './publisher.js';
 import { groupKeys } from './redis-keys.js';
 import { RedisLink } from './redis-link.js';
 import { RemoteWriter } from './remote-writer.js';
-import { GroupTailer, SeenBatches } from './tailer.js';
+import { SeenBatches, StreamTailer } from './tailer.js';
 
 const data = workerData as ClusterThreadData;
 nameThisThread('cluster-01');
@@ -53,6 +54,7 @@ function republishLater(groups: number): void {
 }
 
 async function main(): Promise<void> {
+  state.set(LinkSlot.ThreadId, threadId());
   state.set(LinkSlot.Connected, 0);
   state.set(LinkSlot.DownSinceMs, 0); // not down yet: connecting (a restarted link starts over too)
   const link = await RedisLink.open({
@@ -74,14 +76,16 @@ async function main(): Promise<void> {
     }
   };
 
-  // The groups' reading connections first (opening 16 of them takes a while), so that changes flow in
-  // as soon as the instance reports ready.
+  // The reading connections first (opening 16 of them on a Redis Cluster takes a while), so that changes
+  // flow in as soon as the instance reports ready. A single Redis: one reader for every group; a Redis
+  // Cluster: one per group (an XREAD names keys of one slot only).
   const t0 = performance.now();
-  const tailers = Array.from({ length: SHARD_GROUPS }, (_, g) => new GroupTailer(groupKeys(r.prefix, g), link, writer, state,
-    new SeenBatches(), '0-0', {
-      instanceId, reconnectMs: r.reconnectMs, isClosed: () => closing.signal.aborted,
-      onError: (err) => log(1, `cluster: reading group ${g}: ${err.message}; retrying`),
-    }));
+  const groups = Array.from({ length: SHARD_GROUPS }, (_, g) => ({ keys: groupKeys(r.prefix, g), lastId: '0-0', seen: new SeenBatches() }));
+  const readers = r.cluster ? groups.map((g) => [g]) : [groups];
+  const tailers = readers.map((gs) => new StreamTailer(gs, link, writer, state, {
+    instanceId, reconnectMs: r.reconnectMs, isClosed: () => closing.signal.aborted,
+    onError: (err) => log(1, `cluster: reading ${gs.length === 1 ? gs[0]!.keys.changes : 'the groups'}: ${err.message}; retrying`),
+  }));
   await Promise.all(tailers.map((t) => t.connect()));
 
   // Join: until it succeeds (Redis may go away in the middle; a join is idempotent).
@@ -96,7 +100,8 @@ async function main(): Promise<void> {
     }
   }
   const epochs = joined.map((j) => j.epoch);
-  tailers.forEach((t, g) => { t.resumeAfter(joined[g]!.lastId, joined[g]!.seen); void t.run(); });
+  groups.forEach((g, i) => { g.lastId = joined[i]!.lastId; g.seen = joined[i]!.seen; });
+  for (const t of tailers) void t.run();
   const ms = performance.now() - t0;
   state.set(LinkSlot.JoinMs, ms);
   state.set(LinkSlot.Synced, 1);

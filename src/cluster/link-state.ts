@@ -24,8 +24,11 @@ export const enum LinkSlot {
   JoinMs = 10,
   /** Changes held in the outbox now. */
   OutboxChanges = 11,
+  /** The link thread's OS thread id (Linux; 0 unknown): its CPU is in /proc/<pid>/task/<tid>/stat, since
+   *  Node names every thread "node". */
+  ThreadId = 12,
 }
-const SLOTS = 12;
+const SLOTS = 13;
 
 export function allocateLinkState(): SharedArrayBuffer {
   return new SharedArrayBuffer((SLOTS + LATENCY_BUCKETS) * 8);

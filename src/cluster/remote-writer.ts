@@ -31,6 +31,18 @@ export class RemoteWriter {
   // Each writer reserves, writes and commits with no await in between: several groups' loops write to
   // the same rings concurrently, and a reservation is only final once committed.
 
+  /** Queues one change (bytes[at, at + 64)) for its owner; false (nothing written) when its ring is full. */
+  tryChange(bytes: Uint8Array, at: number, timeMs: number, kind: ChangeKind): boolean {
+    const owner = this.ownerOf(bytes, at);
+    const ring = this.rings[owner]!;
+    const o = ring.reserve(CHANGE_MSG_BYTES);
+    if (o < 0) return false;
+    putChange(ring.bytes, o, ClusterMsg.RemoteChange, kind, timeMs, bytes, at);
+    ring.commit();
+    this.written[owner] = true;
+    return true;
+  }
+
   /** Queues one change (bytes[at, at + 64)) for its owner; waits while that owner's ring is full. */
   async change(bytes: Uint8Array, at: number, timeMs: number, kind: ChangeKind): Promise<void> {
     const owner = this.ownerOf(bytes, at);

@@ -1,6 +1,9 @@
-// Reading the other instances' changes: one loop per shard group on a connection of its own, each a
-// blocking XREAD from the last entry it saw, so a quiet group costs nothing and a busy one is read as fast
-// as the owners take its changes. Own batches and batches seen before (a publisher's retry) are
+// Reading the other instances' changes: a loop on a connection of its own doing a blocking XREAD from the
+// last entry it saw of each of its groups, so quiet groups cost nothing and busy ones are read as fast as
+// the owners take their changes. With a single Redis one loop reads every group (one XREAD names all 16
+// streams: a tick's batches come back in one or two replies, where a loop per group took one command per
+// batch, this instance's own batches included); with a Redis Cluster one XREAD may only name keys of one
+// slot, so each group has its loop. Own batches and batches seen before (a publisher's retry) are
 // skipped; the rest are handed to the owners, and the lag from origin to hand-over is recorded.
 import { ChangeKind } from '../dispatch/cluster-messages.js';
 import { BatchKind, changeOffset, readBatchHeader } from './change-batch.js';
@@ -54,46 +57,60 @@ export async function applyEntry(entry: StreamEntry, ownId: Buffer, seen: SeenBa
   for (let i = 0; i < h.count; i++) {
     // Changes of a batch happened within its span: spread them evenly over it.
     const timeMs = h.firstChangeMs + (h.count > 1 ? (h.spanMs * i) / (h.count - 1) : 0);
-    await writer.change(blob, changeOffset(i), timeMs, kind);
+    // No promise per change: wait only when the owner's ring is full.
+    if (!writer.tryChange(blob, changeOffset(i), timeMs, kind)) await writer.change(blob, changeOffset(i), timeMs, kind);
     if (!joining && h.kind === BatchKind.Live) state.lag.record(Math.max(0, now - timeMs) * 1000);
   }
   state.add(LinkSlot.ChangesReceived, h.count);
   return true;
 }
 
-export class GroupTailer {
+/** A group a tailer reads: its keys, where reading resumes, the batches already applied. */
+export interface TailedGroup {
+  keys: GroupKeys;
+  lastId: string;
+  seen: SeenBatches;
+}
+
+export class StreamTailer {
   private conn: DedicatedConnection | null = null;
   private failing = false;
+  private readonly byKey = new Map<string, TailedGroup>();
 
-  constructor(private readonly keys: GroupKeys, private readonly link: RedisLink, private readonly writer: RemoteWriter,
-    private readonly state: LinkState, private seen: SeenBatches, private lastId: string, private readonly opts: TailerOptions) {}
+  /** `groups`: all on one Redis node (the dedicated connection goes to the first one's node). */
+  constructor(private readonly groups: TailedGroup[], private readonly link: RedisLink, private readonly writer: RemoteWriter,
+    private readonly state: LinkState, private readonly opts: TailerOptions) {
+    for (const g of groups) this.byKey.set(g.keys.changes, g);
+  }
 
-  /** Opens the group's connection ahead of time (so tailing starts at once when the join is done). */
+  /** Opens the connection ahead of time (so tailing starts at once when the join is done). */
   async connect(): Promise<void> {
     try {
-      this.conn ??= await this.link.dedicated(this.keys.changes);
+      this.conn ??= await this.link.dedicated(this.groups[0]!.keys.changes);
     } catch (err) {
       this.opts.onError(err as Error); // run() tries again
     }
   }
 
-  /** Where tailing resumes (set by the join before run()). */
-  resumeAfter(id: string, seen: SeenBatches): void {
-    this.lastId = id;
-    this.seen = seen;
-  }
-
   async run(): Promise<void> {
     while (!this.opts.isClosed()) {
       try {
-        this.conn ??= await this.link.dedicated(this.keys.changes);
-        const reply = await this.conn.sendCommand(['XREAD', 'COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS', this.keys.changes, this.lastId], BINARY_REPLIES);
+        this.conn ??= await this.link.dedicated(this.groups[0]!.keys.changes);
+        const args = ['XREAD', 'COUNT', READ_COUNT, 'BLOCK', BLOCK_MS, 'STREAMS'];
+        for (const g of this.groups) args.push(g.keys.changes);
+        for (const g of this.groups) args.push(g.lastId);
+        const reply = await this.conn.sendCommand(args, BINARY_REPLIES);
+        const read: [TailedGroup, StreamEntry[]][] = [];
+        forEachStream(reply, (key, es) => {
+          const g = this.byKey.get(key);
+          if (g !== undefined) read.push([g, es]);
+        });
         let any = false;
-        const entries: StreamEntry[] = [];
-        forEachStream(reply, (_key, es) => { entries.push(...es); });
-        for (const e of entries) {
-          this.lastId = e[0].toString('latin1');
-          if (await applyEntry(e, this.opts.instanceId, this.seen, this.writer, this.state, false)) any = true;
+        for (const [g, entries] of read) {
+          for (const e of entries) {
+            g.lastId = e[0].toString('latin1');
+            if (await applyEntry(e, this.opts.instanceId, g.seen, this.writer, this.state, false)) any = true;
+          }
         }
         if (any) this.writer.flush();
         this.failing = false;
