@@ -3,7 +3,7 @@
 // (workers: 0) or inside a swarm worker: it reads the 80-byte announce record and knows nothing of
 // sockets or wire formats (dispatch/announce-handler.ts encodes the outcome).
 import {
-  Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_IPV4,
+  ANNOUNCE_RECORD_BYTES, Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_IPV4,
   OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, ReplyKind,
 } from '../core/announce-record.js';
 import { AnnounceFailure, AnnounceOutcome } from '../core/announce-outcome.js';
@@ -306,12 +306,39 @@ export class SwarmEngine implements PeerStore {
     return shard.torrents.find(infoHash, 0) !== 0 || shard.addTorrent(infoHash, 0) !== 0;
   }
 
-  /** Deletes the torrent and its peers; false when it did not exist. */
+  /**
+   * Deletes the torrent and its peers; false when it did not exist. In cluster mode every peer it held
+   * (local or remote) is published as stopped, so the other instances drop the swarm too: an operator's
+   * DELETE through a load balancer reaches one instance only.
+   */
   remove(infoHash: Buffer): boolean {
     const shard = this.shardFor(infoHash, 0);
     const t = shard.torrents.find(infoHash, 0);
     if (t === 0) return false;
+    if (this.changes !== null) this.publishStopped(shard, t, infoHash);
     shard.deleteTorrent(t, false);
     return true;
+  }
+
+  private stoppedRecord: Buffer | null = null;
+
+  private publishStopped(shard: Shard, t: number, infoHash: Buffer): void {
+    const rec = (this.stoppedRecord ??= Buffer.alloc(ANNOUNCE_RECORD_BYTES));
+    const nowMs = Date.now();
+    for (let list = 0; list < 4; list++) {
+      const family = (list >> 1) as 0 | 1;
+      const table = shard.peers[family];
+      const head = shard.torrents.head(t, list as List);
+      if (head === 0) continue;
+      let slot = head;
+      do { // the lists are circular
+        rec.fill(0);
+        table.describeInto(slot, family, rec);
+        infoHash.copy(rec, OFF_INFO_HASH, 0, 20);
+        rec[OFF_EVENT] = Event.Stopped;
+        this.changes!.applied(rec, nowMs);
+        slot = table.next(slot);
+      } while (slot !== head);
+    }
   }
 }

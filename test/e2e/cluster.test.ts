@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { redisMissing, startRedis, startRedisCluster, type TestRedis } from '../helpers/redis.js';
 import {
-  announce, announceParams, announceUrl, get, getJson, infoHash, peerId, peersOf, pick, scrapeUrl, startTestTracker,
+  announce, announceParams, announceUrl, get, getJson, infoHash, peerId, peersOf, pick, request, scrapeUrl, startTestTracker,
   waitFor, type TestOverrides, type TestTracker,
 } from '../helpers/tracker.js';
 import { assertBuilt, freeListenAddrs, killAll, run, stopCleanly, tempDir, waitUntilServing, type Run } from '../helpers/process.js';
@@ -84,6 +84,24 @@ describe('cluster mode: two instances on one redis', { skip }, () => {
     await announce(announceUrl(a.httpUrl, announceParams(ih, peerId('ce1'), { ip: '10.7.1.1', left: 0, event: 'stopped' })));
     await waitFor('B to drop the stopped peer', async () => (await torrent(b, ih))?.seeders === 0, SEEN_WITHIN_MS, 20);
     assert.equal((await torrent(b, ih))!.snatches, 1);
+  });
+
+  test('DELETE /torrents on one instance removes the swarm\'s peers on every instance', async () => {
+    const ih = infoHash('cl-delete');
+    await announce(announceUrl(a.httpUrl, announceParams(ih, peerId('cd1'), { ip: '10.7.2.1', left: 0 })));
+    await announce(announceUrl(b.httpUrl, announceParams(ih, peerId('cd2'), { ip: '10.7.2.2', left: 9 })));
+    await waitFor('both instances hold both peers', async () => {
+      const [ta, tb] = [await torrent(a, ih), await torrent(b, ih)];
+      return ta?.seeders === 1 && ta.leechers === 1 && tb?.seeders === 1 && tb.leechers === 1;
+    }, SEEN_WITHIN_MS, 20);
+    assert.equal((await request('DELETE', `${a.apiUrl}/torrents/${hex(ih)}`)).status, 200);
+    await waitFor('B to drop every peer of the deleted torrent', async () => {
+      const tb = await torrent(b, ih);
+      return tb === null || (tb.seeders === 0 && tb.leechers === 0);
+    }, SEEN_WITHIN_MS, 20);
+    const r = await announce(announceUrl(b.httpUrl, announceParams(ih, peerId('cd3'), { ip: '10.7.2.3', left: 9 })));
+    const stale = peersOf(r.d).v4.filter((p) => p.startsWith('10.7.2.1:') || p.startsWith('10.7.2.2:'));
+    assert.deepEqual(stale, [], 'B hands out none of the deleted swarm\'s peers');
   });
 
   test('a slow redis (DEBUG SLEEP) does not slow announces: they are answered while redis sleeps', async () => {
