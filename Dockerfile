@@ -11,8 +11,9 @@
 # ---- build: compile TypeScript (src/ -> dist/) and the native addon -------------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-# A C compiler for the optional native addon (SO_REUSEPORT UDP sockets per I/O thread, thread names).
-# Without one (or without Node's headers) the build goes on, and hayate serves UDP from one I/O thread.
+# A C compiler for the optional native addon (SO_REUSEPORT UDP sockets, one per I/O thread).
+# Without one the build goes on, and hayate serves UDP from one I/O thread (Node-API headers come from
+# the node-api-headers dev dependency when the base image has none).
 RUN (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null) \
  || echo "no C compiler: the native addon will not be built"
 # package.json overrides webrtc-polyfill (a dev-only transitive dependency) with

@@ -1,7 +1,8 @@
 // Builds hayate's optional native addon, native/reuseport/reuseport.c -> build/native/reuseport.node
 // (per-thread SO_REUSEPORT UDP sockets; see src/frontends/udp/reuseport.ts), with the system C compiler
-// against the headers of the Node that runs this script: no node-gyp, no download, no install script
-// (npm does not run those here). Only when the addon is missing or older than its source.
+// against Node-API headers (those of the Node that runs this script, else node-api-headers): no
+// node-gyp, no download, no install script (npm does not run those here). Only when the addon is
+// missing or older than its source.
 //
 // Never fails the build: without a compiler (or off Linux) it says why and exits 0, and hayate then
 // serves UDP from one socket on its first I/O thread (it says so at start). `--strict` exits 1 instead.
@@ -22,12 +23,18 @@ function skip(reason) {
   process.exit(strict ? 1 : 0);
 }
 
-// <prefix>/bin/node -> <prefix>/include/node, where node_api.h ships with every official Node build.
-const includeDir = join(dirname(dirname(process.execPath)), 'include', 'node');
+// <prefix>/bin/node -> <prefix>/include/node, where node_api.h ships with official Node builds; images
+// and distributions that strip the headers are covered by the node-api-headers package (a dev
+// dependency, so `npm ci` brings it): the addon uses Node-API only, whose headers are the same for every
+// Node version.
+const includeDir = [
+  join(dirname(dirname(process.execPath)), 'include', 'node'),
+  join(root, 'node_modules', 'node-api-headers', 'include'),
+].find((d) => existsSync(join(d, 'node_api.h')));
 
 if (process.platform !== 'linux') skip(`SO_REUSEPORT sockets are Linux only (this is ${process.platform})`);
 if (existsSync(TARGET) && statSync(TARGET).mtimeMs >= statSync(SOURCE).mtimeMs) process.exit(0);
-if (!existsSync(join(includeDir, 'node_api.h'))) skip(`no node_api.h in ${includeDir}`);
+if (includeDir === undefined) skip(`no node_api.h in ${join(dirname(dirname(process.execPath)), 'include', 'node')} nor in node_modules/node-api-headers (npm ci installs it)`);
 const cc = ['cc', 'gcc'].find((c) => {
   const r = spawnSync(c, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   return r.error === undefined && r.status === 0;
@@ -44,4 +51,4 @@ if (r.error !== undefined || r.status !== 0) {
   skip(`${cc} could not compile ${SOURCE}: ${why || `exit ${r.status}`}`.slice(0, 400));
 }
 renameSync(tmp, TARGET);
-console.error(`build-native: built ${TARGET} (${cc}, Node-API headers of node ${process.version})`);
+console.error(`build-native: built ${TARGET} (${cc}, Node-API headers from ${includeDir})`);
