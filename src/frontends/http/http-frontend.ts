@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'; // a module binding: the global `performance` is an accessor, a slow global load per call
 // The HTTP tracker (BEP 3 / BEP 23 / BEP 48 over uWebSockets.js): GET /announce and GET /scrape; every
 // tracker answer is HTTP 200 with a bencoded body. Parses into the announce record, applies the
 // whitelist, hands the record to the dispatcher, and sends the reply bytes it gets back. The same
