@@ -1,6 +1,7 @@
 // Command-line options of `npm run bench` (node build/bench/runner/cli.js): parsing, validation, defaults (the
 // standard suite and the --smoke sizes), and the --help text. Unknown options are an error.
 import type { GeneratorKind, UdpGeneratorKind } from '../load/generators.js';
+import { readFlags, UsageError, type Spec } from './flags.js';
 
 export interface Options {
   help: boolean;
@@ -62,11 +63,6 @@ export interface Options {
   baselineConfig: string | null; // JSON merged into side A's config only
 }
 
-interface Spec {
-  flag: string;
-  arg: string | null;           // null: boolean flag
-  help: string;
-}
 
 const SPECS: Spec[] = [
   { flag: 'help', arg: null, help: 'this text' },
@@ -129,7 +125,7 @@ const SPECS: Spec[] = [
   { flag: 'baseline-config', arg: 'FILE', help: 'JSON merged into side A\'s config only, over --tracker-config (without --baseline, side A is this build: a duel of two configs, e.g. ioThreads 1 vs 2)' },
 ];
 
-export class UsageError extends Error {}
+export { UsageError };
 
 function positiveInt(flag: string, v: string, min = 1): number {
   const n = Number(v);
@@ -144,36 +140,9 @@ function positiveNumber(flag: string, v: string, min = 0): number {
 }
 
 export function parseOptions(argv: string[]): Options {
-  const raw = new Map<string, string | true>();
-  const sweepDims: string[] = [];
-  const compareFiles: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
-    let flag = a.slice(2);
-    let inline: string | null = null;
-    const eq = flag.indexOf('=');
-    if (eq >= 0) {
-      inline = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
-    const spec = SPECS.find((s) => s.flag === flag);
-    if (spec === undefined) throw new UsageError(`unknown option --${flag} (see --help)`);
-    if (spec.arg === null) {
-      raw.set(flag, true);
-      continue;
-    }
-    if (flag === 'sweep' || flag === 'compare') {
-      const into = flag === 'sweep' ? sweepDims : compareFiles;
-      if (inline !== null) into.push(inline);
-      while (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) into.push(argv[++i]!);
-      raw.set(flag, true);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${flag} needs a value (${spec.arg})`);
-    raw.set(flag, value);
-  }
+  const { raw, multi } = readFlags(argv, SPECS, ['sweep', 'compare']);
+  const sweepDims = multi.get('sweep')!;
+  const compareFiles = multi.get('compare')!;
   const str = (f: string): string | null => {
     const v = raw.get(f);
     return typeof v === 'string' ? v : null;

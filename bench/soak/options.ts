@@ -1,5 +1,6 @@
 // Command-line options of `npm run soak` (node build/bench/soak/cli.js): parsing, validation, defaults,
 // --help. Unknown options are an error.
+import { readFlags, UsageError, type Spec } from '../runner/flags.js';
 
 export interface SoakOptions {
   help: boolean;
@@ -30,9 +31,8 @@ export interface SoakOptions {
   name: string;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
-interface Spec { flag: string; arg: string | null; help: string }
 
 const SPECS: Spec[] = [
   { flag: 'help', arg: null, help: 'this text' },
@@ -76,27 +76,7 @@ function num(flag: string, v: string, min: number, max = Infinity, integer = fal
 }
 
 export function parseSoakOptions(argv: string[]): SoakOptions {
-  const raw = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}"`);
-    let flag = a.slice(2);
-    let inline: string | null = null;
-    const eq = flag.indexOf('=');
-    if (eq >= 0) {
-      inline = flag.slice(eq + 1);
-      flag = flag.slice(0, eq);
-    }
-    const spec = SPECS.find((s) => s.flag === flag);
-    if (spec === undefined) throw new UsageError(`unknown option --${flag} (see --help)`);
-    if (spec.arg === null) {
-      raw.set(flag, true);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${flag} needs a value (${spec.arg})`);
-    raw.set(flag, value);
-  }
+  const { raw } = readFlags(argv, SPECS);
   const str = (f: string): string | null => {
     const v = raw.get(f);
     return typeof v === 'string' ? v : null;

@@ -72,13 +72,20 @@ async function duel(ctx: RunContext, kind: 'udp' | 'http', name: string, a: Targ
     rounds: ctx.opts.duelRounds, roundSec: ctx.opts.duelSec, soloSec: 0,
   });
 
-  // Everything B published (warm-ups included) must reach C before the figures are read.
-  const bEnd = await clusterFigures(b);
+  // Everything B published (warm-ups included) must reach C before the figures are read. B may still
+  // be publishing the rounds' last changes (a tick later) when C has caught up with an earlier count:
+  // wait until B's count stands still and C has it.
+  let bAfter = await clusterFigures(b);
   const drain0 = performance.now();
-  const drained = await waitForFigures(c, (f) => f.changesReceived - cBefore.changesReceived >= bEnd.changesPublished - bBefore.changesPublished,
-    DRAIN_TIMEOUT_MS);
+  let drained;
+  for (;;) {
+    const target = bAfter.changesPublished - bBefore.changesPublished;
+    drained = await waitForFigures(c, (f) => f.changesReceived - cBefore.changesReceived >= target,
+      Math.max(1, DRAIN_TIMEOUT_MS - (performance.now() - drain0)));
+    bAfter = await clusterFigures(b);
+    if (!drained.ok || bAfter.changesPublished - bBefore.changesPublished === target) break;
+  }
   const wallSec = (performance.now() - t0) / 1000;
-  const bAfter = await clusterFigures(b);
   const cAfter = drained.figures;
   const redisCpu1 = redis.cpuSec();
   const cCpu1 = cpuSnapshot(c.pid!);
