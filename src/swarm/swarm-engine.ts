@@ -3,8 +3,8 @@
 // (workers: 0) or inside a swarm worker: it reads the 80-byte announce record and knows nothing of
 // sockets or wire formats (dispatch/announce-handler.ts encodes the outcome).
 import {
-  ANNOUNCE_RECORD_BYTES, Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS, OFF_INFO_HASH, OFF_IPV4,
-  OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, ReplyKind,
+  ANNOUNCE_RECORD_BYTES, Event, FLAG_HAS_V4, FLAG_HAS_V6, FLAG_SEEDING, FLAG_V6_CAPABLE, OFF_EVENT, OFF_FLAGS,
+  OFF_INFO_HASH, OFF_IPV4, OFF_IPV6, OFF_NUM_WANT, OFF_PEER_ID, OFF_PORT, OFF_REPLY_KIND, ReplyKind,
 } from '../core/announce-record.js';
 import { AnnounceFailure, AnnounceOutcome } from '../core/announce-outcome.js';
 import { Counter, peerCounter, PeerCounter, recordSweep, SweepCounter } from './counters.js';

@@ -1,9 +1,9 @@
-import { performance } from 'node:perf_hooks'; // a module binding: the global `performance` is an accessor, a slow global load per call
 // The HTTP tracker (BEP 3 / BEP 23 / BEP 48 over uWebSockets.js): GET /announce and GET /scrape; every
 // tracker answer is HTTP 200 with a bencoded body. Parses into the announce record, applies the
 // whitelist, hands the record to the dispatcher, and sends the reply bytes it gets back. The same
 // handlers serve a plain app (httpListenAddr) and, when configured, a TLS app (httpsListenAddr): both
 // run on this thread's event loop, so the one set of buffers and pending ids serves both.
+import { performance } from 'node:perf_hooks'; // a module binding: the global is an accessor (a slow load per call)
 import uWS, { type HttpRequest, type HttpResponse, type TemplatedApp } from 'uWebSockets.js';
 import { sourceKeyOf, type ClientWhitelist, type JwtGate } from '../../auth/index.js';
 import { ANNOUNCE_RECORD_BYTES, FLAG_HAS_V4, OFF_FLAGS, OFF_REPLY_KIND, ReplyKind } from '../../core/announce-record.js';

@@ -3,7 +3,7 @@
 // than the request ever goes to an address that has not proven it receives our packets.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
-import { performance } from 'node:perf_hooks'; // a module binding: the global `performance` is an accessor, a slow global load per call
+import { performance } from 'node:perf_hooks'; // a module binding: the global is an accessor (a slow load per call)
 import { sourceKeyOf, type ClientWhitelist, type JwtGate } from '../../auth/index.js';
 import { ANNOUNCE_RECORD_BYTES } from '../../core/announce-record.js';
 import { ClientErrors } from '../../core/client-errors.js';
