@@ -15,6 +15,7 @@ import { SwarmPool } from './dispatch/swarm-pool.js';
 import type { FaultRequest } from './io/io-messages.js';
 import { IoThreads } from './io/io-threads.js';
 import { ClusterLink } from './cluster/cluster-link.js';
+import { clusterMetrics } from './cluster/cluster-metrics.js';
 import { PrometheusExporter } from './stats/prometheus.js';
 import { MemStats } from './stats/mem-stats.js';
 import { RequestStats } from './stats/request-stats.js';
@@ -100,9 +101,7 @@ export class Tracker implements SwarmControl {
       onFatal,
     });
     this.metrics = this.prometheus();
-    // Extension point: the cluster link's own figures (hayate_cluster_*: link state, replication lag)
-    // are to be registered here, `this.metrics.add(new ScrapeMetric(...))` reading the link's shared
-    // state at scrape time, as every other metric does.
+    if (this.cluster !== null) for (const m of clusterMetrics(this.cluster)) this.metrics.add(m);
   }
 
   private prometheus(): PrometheusExporter {

@@ -16,6 +16,25 @@ import { allocateLinkState, LinkSlot, LinkState } from './link-state.js';
 const CLOCK_SKEW_MARGIN_MS = 60_000;
 const RESTART_DELAY_MS = 1_000;
 
+/** /stats `cluster`, and what /metrics' hayate_cluster_* read. */
+export interface ClusterStats {
+  link: 'up' | 'down';
+  downSince: string | null;
+  synced: boolean;
+  changesPublished: number;
+  batchesPublished: number;
+  changesReceived: number;
+  changesDropped: number;
+  outboxChanges: number;
+  republishes: number;
+  dataLosses: number;
+  joinChanges: number;
+  joinMs: number;
+  lagMs: { P50: number; P99: number };
+  linkRestarts: number;
+  threadId: number;
+}
+
 export class ClusterLink {
   readonly state: LinkState;
   restarts = 0;
@@ -81,7 +100,7 @@ export class ClusterLink {
   }
 
   /** For /stats. */
-  statsObject(): Record<string, unknown> {
+  statsObject(): ClusterStats {
     const s = this.state;
     const down = s.get(LinkSlot.DownSinceMs);
     return {

@@ -19,8 +19,10 @@ export interface SealedBatch {
  * group per tick cost an ArrayBuffer of 4 KB or more each time, 320 a second, and V8's helper threads
  * their sweeping.
  */
+const INITIAL_BATCH_BYTES = 64 * CHANGE_BYTES;
+
 class OpenBatch {
-  changes: Buffer = Buffer.allocUnsafe(64 * CHANGE_BYTES);
+  changes: Buffer = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   count = 0;
   firstMs = 0;
   lastMs = 0;
@@ -32,7 +34,11 @@ class OpenBatch {
     this.count = 0;
     this.firstMs = 0;
     this.lastMs = 0;
-    if (this.completed.length > 0) this.completed = [];
+    // Always a new array: the sealed batch kept the old one, empty or not (a shared empty array would
+    // collect the next batch's completions too, and Redis would count them once per sealed batch).
+    this.completed = [];
+    // A republish grows the buffer to a full batch (4 MiB); do not keep that for every group forever.
+    if (this.changes.length > 16 * INITIAL_BATCH_BYTES) this.changes = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
   }
 
   add(src: Buffer, at: number, timeMs: number): void {

@@ -232,6 +232,16 @@ function suggestKey(unknown: string): string | undefined {
 }
 
 function crossChecks(c: Config, warnings: string[]): void {
+  // uWebSockets.js listens with SO_REUSEPORT: two apps on one port would both bind, and the kernel
+  // would split connections between plain HTTP and TLS.
+  const http = c.httpListenAddr;
+  const https = c.httpsListenAddr;
+  if (http !== null && https !== null && http.port !== 0 && http.port === https.port) {
+    const text = `${https.host.includes(':') ? `[${https.host}]` : https.host}:${https.port}`;
+    throw new ConfigError(
+      `config: httpsListenAddr: ${JSON.stringify(text)}: port ${https.port} is httpListenAddr's too (plain HTTP and TLS need a port each)`,
+      'httpsListenAddr');
+  }
   if (c.workers > c.torrentMapShards) {
     warnings.push(
       `config: workers (${c.workers}) > torrentMapShards (${c.torrentMapShards}): ` +

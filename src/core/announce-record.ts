@@ -30,6 +30,11 @@ export const enum Event {
   Started = 2,
   Stopped = 3,
   Paused = 4,
+  /**
+   * Never from a client (the parsers map events to 0-4): cluster mode's change for a torrent deleted
+   * through the admin API, so every instance deletes it and its peers in the order of its group's stream.
+   */
+  TorrentRemoved = 0xff,
 }
 
 /** Which response bytes the swarm writes. */

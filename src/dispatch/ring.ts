@@ -131,6 +131,8 @@ export class RingOccupancy {
 
   /** Bytes written and not yet released (pad markers included). */
   get usedBytes(): number {
-    return (Atomics.load(this.header, H_WRITE) - Atomics.load(this.header, H_READ)) | 0;
+    // The read position first: the consumer may pass a write position read earlier, never a later one.
+    const read = Atomics.load(this.header, H_READ);
+    return Math.min(this.capacityBytes, Math.max(0, (Atomics.load(this.header, H_WRITE) - read) | 0));
   }
 }

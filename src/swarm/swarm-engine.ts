@@ -87,6 +87,10 @@ export class SwarmEngine implements PeerStore {
     const torrents = shard.torrents;
     const event = rec[OFF_EVENT]!;
     let t = torrents.find(rec, OFF_INFO_HASH);
+    if (event === Event.TorrentRemoved) {
+      if (t !== 0) shard.deleteTorrent(t, false);
+      return true;
+    }
     if (t === 0) {
       if (event === Event.Stopped || event === Event.Paused) return true;
       // The instance that took the announce decided it was admissible (createOnAnnounce, or a torrent
@@ -307,38 +311,24 @@ export class SwarmEngine implements PeerStore {
   }
 
   /**
-   * Deletes the torrent and its peers; false when it did not exist. In cluster mode every peer it held
-   * (local or remote) is published as stopped, so the other instances drop the swarm too: an operator's
-   * DELETE through a load balancer reaches one instance only.
+   * Deletes the torrent and its peers; false when it did not exist. In cluster mode one change says so
+   * to the other instances (an operator's DELETE through a load balancer reaches one instance only), and
+   * the torrent's snatch count leaves Redis.
    */
   remove(infoHash: Buffer): boolean {
     const shard = this.shardFor(infoHash, 0);
     const t = shard.torrents.find(infoHash, 0);
     if (t === 0) return false;
-    if (this.changes !== null) this.publishStopped(shard, t, infoHash);
+    if (this.changes !== null) {
+      const rec = (this.removalRecord ??= Buffer.alloc(ANNOUNCE_RECORD_BYTES));
+      infoHash.copy(rec, OFF_INFO_HASH, 0, 20);
+      rec[OFF_EVENT] = Event.TorrentRemoved;
+      this.changes.applied(rec, Date.now());
+      this.changes.purged(infoHash, 0);
+    }
     shard.deleteTorrent(t, false);
     return true;
   }
 
-  private stoppedRecord: Buffer | null = null;
-
-  private publishStopped(shard: Shard, t: number, infoHash: Buffer): void {
-    const rec = (this.stoppedRecord ??= Buffer.alloc(ANNOUNCE_RECORD_BYTES));
-    const nowMs = Date.now();
-    for (let list = 0; list < 4; list++) {
-      const family = (list >> 1) as 0 | 1;
-      const table = shard.peers[family];
-      const head = shard.torrents.head(t, list as List);
-      if (head === 0) continue;
-      let slot = head;
-      do { // the lists are circular
-        rec.fill(0);
-        table.describeInto(slot, family, rec);
-        infoHash.copy(rec, OFF_INFO_HASH, 0, 20);
-        rec[OFF_EVENT] = Event.Stopped;
-        this.changes!.applied(rec, nowMs);
-        slot = table.next(slot);
-      } while (slot !== head);
-    }
-  }
+  private removalRecord: Buffer | null = null;
 }

@@ -42,6 +42,13 @@ describe('TLS config', { skip: hasOpenssl() ? false : NO_OPENSSL }, () => {
     assert.deepEqual(on.warnings, []);
   });
 
+  test('the HTTPS port must not be the HTTP port (both apps would bind it and split the connections)', () => {
+    const e = configError({ httpListenAddr: ':6881', httpsListenAddr: '127.0.0.1:6881', tlsCertPath: good!.certPath, tlsKeyPath: good!.keyPath });
+    assert.equal(e.key, 'httpsListenAddr');
+    assert.equal(e.message, 'config: httpsListenAddr: "127.0.0.1:6881": port 6881 is httpListenAddr\'s too (plain HTTP and TLS need a port each)');
+    assert.equal(parse({ httpListenAddr: ':6881', httpsListenAddr: ':6443', tlsCertPath: good!.certPath, tlsKeyPath: good!.keyPath }).warnings.length, 0);
+  });
+
   test('a missing file: the key, the path and ENOENT', () => {
     const e = configError({ ...https, tlsCertPath: '/x.pem', tlsKeyPath: good!.keyPath });
     assert.equal(e.message, 'config: tlsCertPath: "/x.pem": no such file (ENOENT)');
