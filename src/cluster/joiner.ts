@@ -1,6 +1,6 @@
 // Loading the cluster's swarms when this instance starts (before it reports ready), per shard group:
-// the snatch counts and the stream's last entry id are read in one MULTI (a batch and the counts it adds
-// are written in one MULTI too, so the two agree), then the stream up to that entry is read page by page
+// the snatch counts and the stream's last entry id are read at one instant, by a script (a batch and the
+// counts it adds are written in one MULTI, so the two agree), then the stream up to that entry is read page by page
 // and applied without counting snatches, then the counts are set. Tailing resumes after that entry.
 import { randomBytes } from 'node:crypto';
 import { SHARD_GROUPS } from '../dispatch/cluster-messages.js';
@@ -12,6 +12,9 @@ import { BINARY_REPLIES, type StreamEntry } from './stream-reply.js';
 import { applyEntry, SeenBatches } from './tailer.js';
 
 const PAGE_ENTRIES = 200;
+
+/** The snatch counts and the stream's last entry, at one instant (a script runs atomically). */
+const SNAPSHOT_SCRIPT = "return { redis.call('HGETALL', KEYS[1]), redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1) }";
 
 export interface JoinedGroup {
   /** Where tailing resumes ("0-0" for an empty stream). */
@@ -32,10 +35,10 @@ export async function joinGroup(link: RedisLink, prefix: string, group: number, 
   state: LinkState): Promise<JoinedGroup> {
   const k = groupKeys(prefix, group);
   const epoch = await ensureEpoch(link, prefix, group);
-  const [snatches, last] = (await link.transaction(k.changes, [
-    ['HGETALL', k.snatches],
-    ['XREVRANGE', k.changes, '+', '-', 'COUNT', '1'],
-  ], BINARY_REPLIES)) as [unknown, StreamEntry[]];
+  // One script rather than a MULTI: node-redis applies no type mapping to EXEC's replies, so the
+  // binary info_hash fields of HGETALL came back as UTF-8 strings, mangled, and every count was lost.
+  const [snatches, last] = await link.command<[unknown, StreamEntry[]]>(k.changes,
+    ['EVAL', SNAPSHOT_SCRIPT, '2', k.snatches, k.changes], BINARY_REPLIES);
   const seen = new SeenBatches();
   const upTo = last.length > 0 ? last[0]![0].toString('latin1') : null;
   let changes = 0;

@@ -69,15 +69,18 @@ export class RedisLink {
     return this.cluster!.sendCommand<T>(key, false, args, options);
   }
 
-  /** MULTI ... EXEC of `commands`, all on `key`'s slot; `typeMapping` as for sendCommand. */
-  async transaction(key: string, commands: Arg[][], options?: { typeMapping?: object }): Promise<unknown[]> {
-    const mapping = (options?.typeMapping ?? {}) as never;
+  /**
+   * MULTI ... EXEC of `commands`, all on `key`'s slot. Replies come back as strings: node-redis applies
+   * no type mapping to EXEC's replies, so read binary data with `command` (a script when it must be
+   * atomic).
+   */
+  async transaction(key: string, commands: Arg[][]): Promise<unknown[]> {
     if (this.plain !== null) {
-      const m = this.plain.withTypeMapping(mapping).multi();
+      const m = this.plain.multi();
       for (const c of commands) m.addCommand(c);
       return (await m.exec()) as unknown[];
     }
-    const m = this.cluster!.withTypeMapping(mapping).MULTI(key);
+    const m = this.cluster!.MULTI(key);
     for (const c of commands) m.addCommand(key, false, c);
     return (await m.exec()) as unknown[];
   }

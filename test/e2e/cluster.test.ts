@@ -154,7 +154,10 @@ describe('cluster mode: two instances on one redis', { skip }, () => {
     const c = await startTestTracker(cluster(redis, keys));
     try {
       await ready(c);
-      await waitFor('the joiner to hold the swarm', async () => (await torrent(c, ih))?.seeders === 1, 5_000, 25);
+      await waitFor('the joiner to hold the swarm and its snatch count', async () => {
+        const tc = await torrent(c, ih);
+        return tc?.seeders === 1 && tc.snatches >= 1;
+      }, 5_000, 25).catch(async (err: Error) => { throw new Error(`${err.message}: ${JSON.stringify(await torrent(c, ih))}`); });
       assert.equal((await torrent(c, ih))!.snatches, 1, 'one completion, one snatch in redis');
     } finally {
       await c.stop();
