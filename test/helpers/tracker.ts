@@ -192,8 +192,13 @@ export interface HttpAnswer {
 
 /** One request on a fresh connection (no keep-alive), bounded by `timeoutMs`. */
 export function request(method: string, url: string, headers: Record<string, string> = {}, timeoutMs = WAIT_MS): Promise<HttpAnswer> {
+  return answerOf(http.request(url, { method, headers, agent: false }), method, url, timeoutMs);
+}
+
+/** Sends `req` (node:http or node:https) and collects its whole answer, bounded by `timeoutMs`. */
+export function answerOf(req: http.ClientRequest, method: string, url: string, timeoutMs: number): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
+    req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
