@@ -12,7 +12,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE = join(root, 'native', 'reuseport', 'reuseport.c');
+const SOURCE_DIR = join(root, 'native', 'reuseport');
+const SOURCES = ['reuseport.c', 'batch-io.c'].map((f) => join(SOURCE_DIR, f));
+const INPUTS = [...SOURCES, join(SOURCE_DIR, 'batch-io.h')];
 const TARGET = join(root, 'build', 'native', 'reuseport.node');
 const FLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-fPIC', '-shared', '-fvisibility=hidden'];
 const COMPILE_TIMEOUT_MS = 120_000;
@@ -33,7 +35,7 @@ const includeDir = [
 ].find((d) => existsSync(join(d, 'node_api.h')));
 
 if (process.platform !== 'linux') skip(`SO_REUSEPORT sockets are Linux only (this is ${process.platform})`);
-if (existsSync(TARGET) && statSync(TARGET).mtimeMs >= statSync(SOURCE).mtimeMs) process.exit(0);
+if (existsSync(TARGET) && INPUTS.every((f) => statSync(TARGET).mtimeMs >= statSync(f).mtimeMs)) process.exit(0);
 if (includeDir === undefined) skip(`no node_api.h in ${join(dirname(dirname(process.execPath)), 'include', 'node')} nor in node_modules/node-api-headers (npm ci installs it)`);
 const cc = ['cc', 'gcc'].find((c) => {
   const r = spawnSync(c, ['--version'], { encoding: 'utf8', timeout: 10_000 });
@@ -44,11 +46,11 @@ if (cc === undefined) skip('no C compiler found (cc or gcc)');
 mkdirSync(dirname(TARGET), { recursive: true });
 // Compiled beside the target and renamed: a process loading the addon never sees half a file.
 const tmp = `${TARGET}.${process.pid}.tmp`;
-const r = spawnSync(cc, [...FLAGS, `-I${includeDir}`, '-o', tmp, SOURCE], { encoding: 'utf8', timeout: COMPILE_TIMEOUT_MS });
+const r = spawnSync(cc, [...FLAGS, `-I${includeDir}`, '-o', tmp, ...SOURCES], { encoding: 'utf8', timeout: COMPILE_TIMEOUT_MS });
 if (r.error !== undefined || r.status !== 0) {
   rmSync(tmp, { force: true });
   const why = r.error?.message ?? (r.stderr.split('\n').find((l) => /error/.test(l)) ?? r.stderr.trim().split('\n')[0] ?? '').trim();
-  skip(`${cc} could not compile ${SOURCE}: ${why || `exit ${r.status}`}`.slice(0, 400));
+  skip(`${cc} could not compile ${SOURCE_DIR}: ${why || `exit ${r.status}`}`.slice(0, 400));
 }
 renameSync(tmp, TARGET);
 console.error(`build-native: built ${TARGET} (${cc}, Node-API headers from ${includeDir})`);

@@ -1,24 +1,27 @@
-// hayate native addon: UDP sockets that share a port through SO_REUSEPORT (Linux), for node:dgram.
+// hayate native addon: UDP sockets that share a port through SO_REUSEPORT (Linux), read and written in
+// batches (batch-io.c).
 //
 // Why: Node 20's dgram has no reusePort option (it is ignored: a second bind fails with EADDRINUSE), and
 // reuseAddr on Linux hands every datagram to the socket bound last. With one SO_REUSEPORT socket per I/O
 // thread the kernel spreads datagrams over the threads by a hash of the source address and port, and each
-// thread is woken only for its own datagrams. dgram adopts the socket with `socket.bind({ fd })`.
+// thread is woken only for its own datagrams. The socket is then handed to batch-io.c's attach().
 //
-// open(host, port, ipv6) -> fd. The socket is created non-blocking and close-on-exec, gets
-// SO_REUSEPORT, and is bound to host:port; for ipv6 it is dual-stack (IPV6_V6ONLY off, so `::` also takes
-// IPv4 datagrams as ::ffff:a.b.c.d, as dgram's own udp6 sockets do). `host` must be a numeric address of
-// that family (no name lookup here: the caller resolves names first). Errors throw an Error whose message
-// names the step and the errno text, with `code` (e.g. "EADDRINUSE"), `errno` and `syscall` set, as Node's
-// own errors have. On any error the socket is closed before throwing: no fd leaks.
+// open(host, port, ipv6[, reusePort = true]) -> fd. The socket is created non-blocking and
+// close-on-exec, gets 4 MiB receive and send buffers (capped by the kernel), SO_REUSEPORT (unless
+// reusePort is false: the one socket of a single I/O thread, which must fail on a port another process
+// holds rather than share it), and is bound to host:port; for ipv6 it is dual-stack (IPV6_V6ONLY off, so
+// `::` also takes IPv4 datagrams as ::ffff:a.b.c.d). `host` must be a numeric address of that family (no
+// name lookup here: the caller resolves names first). Errors throw an Error whose message names the step
+// and the errno text, with `code` (e.g. "EADDRINUSE"), `errno` and `syscall` set, as Node's own errors
+// have. On any error the socket is closed before throwing: no fd leaks.
 //
-// Ownership: the returned fd belongs to the caller until dgram's bind({ fd }) succeeds; from then on libuv
-// owns it and closes it when the dgram socket is closed (so never close it again). If bind({ fd }) fails,
-// the caller closes it (fs.closeSync(fd)).
+// Ownership: the returned fd belongs to the caller until attach() (or dgram's bind({ fd })) takes it;
+// from then on that owner closes it (batch-io's close(), or libuv's with the dgram socket).
 //
-// Plain C against Node-API only (node_api.h from Node's own include directory): no node-gyp, and the
-// built .node file works with every Node version that has Node-API 4 or later.
-// Build: cc -O2 -Wall -Wextra -std=gnu11 -fPIC -shared -I<node>/include/node -o reuseport.node reuseport.c
+// Plain C against Node-API only (node_api.h from Node's own include directory, or the node-api-headers
+// package): no node-gyp, and the built .node file works with every Node version that has Node-API 4 or
+// later. Build (scripts/build-native.mjs):
+//   cc -O2 -Wall -Wextra -std=gnu11 -fPIC -shared -I<node>/include/node -o reuseport.node reuseport.c batch-io.c
 #define _GNU_SOURCE
 #define NAPI_VERSION 4
 #include <arpa/inet.h>
@@ -31,6 +34,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "batch-io.h"
+
+#define SOCKET_BUFFER_BYTES (4 << 20)
 #define HOST_MAX 64  // longest numeric IPv6 text with a zone is 45 + IF_NAMESIZE; longer is not an address
 
 // Symbolic errno names for the codes a UDP bind can meet; others get "E<number>".
@@ -72,12 +78,12 @@ static napi_value throw_type(napi_env env, const char *msg) {
   return NULL;
 }
 
-// open(host: string, port: number, ipv6: boolean): number
+// open(host: string, port: number, ipv6: boolean, reusePort?: boolean): number
 static napi_value open_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc != 3) return throw_type(env, "open(host, port, ipv6) takes 3 arguments");
+  if (argc != 3 && argc != 4) return throw_type(env, "open(host, port, ipv6[, reusePort]) takes 3 or 4 arguments");
 
   char host[HOST_MAX + 1];
   size_t host_len = 0;
@@ -97,6 +103,13 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   napi_typeof(env, argv[2], &t);
   if (t != napi_boolean) return throw_type(env, "ipv6 must be a boolean");
   napi_get_value_bool(env, argv[2], &ipv6);
+
+  bool reuse_port = true;
+  if (argc == 4) {
+    napi_typeof(env, argv[3], &t);
+    if (t != napi_boolean) return throw_type(env, "reusePort must be a boolean");
+    napi_get_value_bool(env, argv[3], &reuse_port);
+  }
 
   struct sockaddr_storage ss;
   socklen_t ss_len;
@@ -118,7 +131,12 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", "socket(SOCK_DGRAM)", errno);
   int one = 1, zero = 0;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+  // Room for bursts (the kernel caps these at net.core.rmem_max / wmem_max): what node:dgram's
+  // recvBufferSize / sendBufferSize gave hayate's sockets before. Best effort: the defaults still work.
+  int buffer_bytes = SOCKET_BUFFER_BYTES;
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+  (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
+  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     int e = errno;
     close(fd);
     return throw_errno(env, "setsockopt", "setsockopt(SO_REUSEPORT)", e);
@@ -148,5 +166,6 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "open", NAPI_AUTO_LENGTH, open_socket, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "open", fn) != napi_ok) return NULL;
+  if (!batch_io_init(env, exports)) return NULL;
   return exports;
 }

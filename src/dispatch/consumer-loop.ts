@@ -31,6 +31,16 @@ export class ConsumerLoop {
     this.run();
   }
 
+  /**
+   * Drains now whatever waits, outside the doorbell's rhythm: a thread that just handled a batch of
+   * datagrams looks at its rings too, so a request another thread forwarded waits one batch, not one
+   * event-loop turn plus a wake-up. A doorbell rung meanwhile only costs a drain that finds nothing.
+   */
+  poll(): void {
+    if (this.stopped) return;
+    for (const c of this.consumers) if (c.hasWork()) c.drain();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.retry !== null) clearTimeout(this.retry);

@@ -15,6 +15,20 @@ export interface ReplySink {
   scrapeDone(requestId: number, counts: Uint32Array, n: number): void;
   /** The request was accepted but cannot be answered (e.g. its owner thread died): answer an error. */
   requestFailed(requestId: number, reason: string): void;
+  /**
+   * UDP only (a sink without it is always answered through announceDone): writes where request
+   * `requestId`'s reply goes into its AnnounceDirect message at msg[at..] (ring-messages.ts) and forgets
+   * the request, whose owner will answer it from its own socket.
+   */
+  forward?(requestId: number, msg: Buffer, at: number): void;
+  /** A forwarded request (its message at msg[at..]) its owner will never answer: answer `reason`. */
+  forwardedFailed?(msg: Buffer, at: number, reason: string): void;
+}
+
+/** The owner's side of forwarded UDP announces: an I/O thread's UDP frontend. */
+export interface DirectReplies {
+  /** Sends reply[0, n) to where the AnnounceDirect message at msg[at..] says, and times it. */
+  sendForwarded(reply: Uint8Array, n: number, msg: Buffer, at: number): void;
 }
 
 export interface Dispatcher {

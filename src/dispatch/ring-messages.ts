@@ -12,6 +12,12 @@ export const enum Msg {
   AnnounceReply = 3,
   /** up: the scrape id and `count` entries of (index in the request, seeders, snatches, leechers). */
   ScrapeReply = 4,
+  /**
+   * down: a UDP announce whose reply the owner sends itself, from its own socket on the same port (an
+   * I/O thread, workers: 0): the record, then where the reply goes and when the request arrived. Nothing
+   * comes back up the reply ring, and the I/O thread that forwarded it has forgotten it.
+   */
+  AnnounceDirect = 5,
 }
 
 export const MSG_TYPE_AT = 0;
@@ -19,6 +25,14 @@ export const MSG_TYPE_AT = 0;
 // Announce
 export const ANNOUNCE_RECORD_AT = 4;
 export const ANNOUNCE_MSG_BYTES = ANNOUNCE_RECORD_AT + ANNOUNCE_RECORD_BYTES;
+
+// AnnounceDirect: an Announce, then the reply-to
+export const DIRECT_FAMILY_AT = ANNOUNCE_MSG_BYTES;       // u8: 4 or 6
+export const DIRECT_KIND_AT = ANNOUNCE_MSG_BYTES + 1;     // u8: the response kind its time is recorded under
+export const DIRECT_PORT_AT = ANNOUNCE_MSG_BYTES + 2;     // u16
+export const DIRECT_ADDR_AT = ANNOUNCE_MSG_BYTES + 4;     // 16 bytes (the first 4 for IPv4)
+export const DIRECT_STARTED_AT = ANNOUNCE_MSG_BYTES + 20; // f64: arrival, on the shared clock (util/shared-clock.ts)
+export const ANNOUNCE_DIRECT_MSG_BYTES = ANNOUNCE_MSG_BYTES + 28;
 
 // AnnounceReply
 export const REPLY_SINK_ID_AT = 1;     // u8: the frontend's Dispatcher.register id

@@ -1,8 +1,10 @@
 // The I/O thread's side of the mesh: sends each announce to the owner of its infohash's shard and
 // hands the reply bytes back to the frontend that asked. An announce for a shard this thread owns
 // itself (workers: 0) is answered inline, synchronously, without touching a ring; the rest go down the
-// request ring to their owner, which is woken once per event-loop turn, not once per request. A scrape
-// is split by owner and merged back in request order. When an owner dies, what it answered is still
+// request ring to their owner, which is woken once per event-loop turn, not once per request. A UDP
+// announce forwarded to an I/O thread that owns its shard is answered by that thread, from its own
+// socket on the same port: its reply does not come back (directUdp). A scrape is split by owner and
+// merged back in request order. When an owner dies, what it answered is still
 // delivered and what it left unanswered fails, never hangs.
 import { ANNOUNCE_RECORD_BYTES, OFF_INFO_HASH, OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
 import { ClientErrors } from '../core/client-errors.js';
@@ -12,7 +14,7 @@ import { Doorbell } from './doorbell.js';
 import { ownerOfShard, type MeshMemory } from './mesh.js';
 import { Ring } from './ring.js';
 import {
-  ANNOUNCE_MSG_BYTES, ANNOUNCE_RECORD_AT, Msg, MSG_TYPE_AT, REPLY_BYTES_AT, REPLY_REQUEST_ID_AT, REPLY_SINK_ID_AT,
+  ANNOUNCE_DIRECT_MSG_BYTES, ANNOUNCE_MSG_BYTES, ANNOUNCE_RECORD_AT, Msg, MSG_TYPE_AT, REPLY_BYTES_AT, REPLY_REQUEST_ID_AT, REPLY_SINK_ID_AT,
   SCRAPE_COUNT_AT, SCRAPE_ENTRIES_AT, SCRAPE_ENTRY_BYTES, SCRAPE_ENTRY_HASH_AT, SCRAPE_ENTRY_INDEX_AT, SCRAPE_ID_AT,
   SCRAPE_REPLY_ENTRY_BYTES, SCRAPE_REPLY_INDEX_AT, SCRAPE_REPLY_LEECHERS_AT, SCRAPE_REPLY_SEEDERS_AT,
   SCRAPE_REPLY_SNATCHES_AT, scrapeMsgBytes,
@@ -61,10 +63,11 @@ export class RoutedDispatcher implements Dispatcher {
 
   /**
    * `io` is this thread's index; `local` the ShardHost this thread runs for its own shards (workers: 0),
-   * or null.
+   * or null. `directUdp`: every owner is an I/O thread with its own socket on the UDP port, so a UDP
+   * announce's owner sends its reply itself (no reply message, no wake-up back to this thread).
    */
   constructor(mesh: MeshMemory, readonly io: number, shards: number, private readonly local: ShardHost | null,
-    private readonly counters: DispatchCounters = { refusedBusy: 0, failedOwnerDied: 0 }) {
+    private readonly counters: DispatchCounters = { refusedBusy: 0, failedOwnerDied: 0 }, private readonly directUdp = false) {
     this.owners = mesh.owners;
     this.shards = shards;
     for (let j = 0; j < mesh.owners; j++) {
@@ -94,13 +97,20 @@ export class RoutedDispatcher implements Dispatcher {
       return true;
     }
     const ring = link.requests;
-    const at = ring.reserve(ANNOUNCE_MSG_BYTES);
+    const sink = this.sinks[record[OFF_SINK_ID]!]!;
+    const direct = this.directUdp && sink.forward !== undefined;
+    const at = ring.reserve(direct ? ANNOUNCE_DIRECT_MSG_BYTES : ANNOUNCE_MSG_BYTES);
     if (at < 0) {
       this.counters.refusedBusy++;
       return false;
     }
-    ring.bytes[at + MSG_TYPE_AT] = Msg.Announce;
     record.copy(ring.bytes, at + ANNOUNCE_RECORD_AT, 0, ANNOUNCE_RECORD_BYTES);
+    if (direct) {
+      ring.bytes[at + MSG_TYPE_AT] = Msg.AnnounceDirect;
+      sink.forward!(record.readUInt32LE(OFF_REQUEST_ID), ring.bytes, at);
+    } else {
+      ring.bytes[at + MSG_TYPE_AT] = Msg.Announce;
+    }
     ring.commit();
     this.wakeLater(link);
     return true;
@@ -239,9 +249,12 @@ export class RoutedDispatcher implements Dispatcher {
     let failed = 0;
     const bytes = link.requests.bytes;
     link.requests.forEachUnread((off) => {
-      if (bytes[off + MSG_TYPE_AT] === Msg.Announce) {
+      const type = bytes[off + MSG_TYPE_AT];
+      if (type === Msg.Announce) {
         const rec = off + ANNOUNCE_RECORD_AT;
         this.sinks[bytes[rec + OFF_SINK_ID]!]!.requestFailed(bytes.readUInt32LE(rec + OFF_REQUEST_ID), ClientErrors.busy);
+      } else if (type === Msg.AnnounceDirect) {
+        this.sinks[bytes[off + ANNOUNCE_RECORD_AT + OFF_SINK_ID]!]!.forwardedFailed!(bytes, off, ClientErrors.busy);
       } else {
         this.failScrape(bytes.readUInt32LE(off + SCRAPE_ID_AT));
       }

@@ -1,10 +1,12 @@
 // The owner side of the mesh: the one writer of a set of shards. It answers what I/O threads queued on
 // its request rings (announces through the announce handler, so reply bytes are encoded here, and
-// scrape parts), writes each answer on the reply ring back to that thread and rings its doorbell, and
-// reaps its shards. It runs inside a swarm worker, or inside an I/O thread when `workers: 0` (that
+// scrape parts), writes each answer on the reply ring back to that thread and rings its doorbell (a
+// forwarded UDP announce's reply leaves from this thread's own UDP socket instead), and reaps its
+// shards. It runs inside a swarm worker, or inside an I/O thread when `workers: 0` (that
 // thread's own announces for its shards then skip the rings: see RoutedDispatcher).
 import { ANNOUNCE_RECORD_BYTES, OFF_REQUEST_ID, OFF_SINK_ID } from '../core/announce-record.js';
 import type { SwarmSettings } from '../swarm/settings.js';
+import type { DirectReplies } from './dispatcher.js';
 import type { ShardMemory } from '../swarm/shard.js';
 import type { TorrentSummary } from '../swarm/peer-store.js';
 import { SwarmEngine } from '../swarm/swarm-engine.js';
@@ -42,6 +44,11 @@ export class ShardHost {
   stalled = false;
   /** Cluster mode: this owner's changes out and the other instances' changes in. */
   private readonly feed: ClusterFeed | null;
+  /**
+   * The UDP frontend of the I/O thread this host runs in, which sends the replies of forwarded UDP
+   * announces (Msg.AnnounceDirect): set before the thread's consumer loop starts.
+   */
+  direct: DirectReplies | null = null;
 
   /**
    * `owner` is this host's index among the mesh's owners; `shards` are every shard's memory (only those
@@ -88,7 +95,14 @@ export class ShardHost {
     const rp = p.replies.bytes;
     const record = this.record;
     for (let off = p.requests.peek(); off >= 0; off = p.requests.peek()) {
-      if (rq[off + MSG_TYPE_AT] === Msg.Announce) {
+      const type = rq[off + MSG_TYPE_AT];
+      if (type === Msg.AnnounceDirect) {
+        rq.copy(record, 0, off + ANNOUNCE_RECORD_AT, off + ANNOUNCE_RECORD_AT + ANNOUNCE_RECORD_BYTES);
+        this.direct!.sendForwarded(this.handler.reply, this.handler.handle(record, nowMs), rq, off);
+        p.requests.release();
+        continue;
+      }
+      if (type === Msg.Announce) {
         rq.copy(record, 0, off + ANNOUNCE_RECORD_AT, off + ANNOUNCE_RECORD_AT + ANNOUNCE_RECORD_BYTES);
         const n = this.handler.handle(record, nowMs);
         const at = p.replies.reserve(announceReplyMsgBytes(n));

@@ -28,7 +28,10 @@ const stats = new RequestStats(data.stats);
 const loopDelay = new LoopDelayMonitor(stats.loopDelay);
 const whitelist = new ClientWhitelist(data.config.clientWhitelistEnabled, data.whitelist);
 const host = data.mesh.ownersAreIo ? new ShardHost(data.settings, data.shards, data.mesh, data.index, data.repair) : null;
-const dispatcher = new RoutedDispatcher(data.mesh, data.index, data.shards.length, host, stats);
+// Every I/O thread owns shards and has its own socket on the UDP port: a UDP announce's owner answers it
+// from its socket (nothing comes back over the rings; see Msg.AnnounceDirect).
+const directUdp = host !== null && data.udp !== null && data.udp.reusePort;
+const dispatcher = new RoutedDispatcher(data.mesh, data.index, data.shards.length, host, stats, directUdp);
 const consumers: RingConsumer[] = host === null ? [dispatcher] : [host, dispatcher];
 const loop = new ConsumerLoop(data.mesh.ioDoorbells[data.index]!, consumers);
 const jwt = data.jwtKeySet === null ? null : new JwtGate({
@@ -77,6 +80,8 @@ async function start(): Promise<void> {
   }
   if (data.udp !== null) {
     udp = new UdpFrontend(data.config, dispatcher, whitelist, stats, log, jwt, data.connectionIdKey);
+    if (data.mesh.owners > 1 || !data.mesh.ownersAreIo) udp.afterBatch = () => loop.poll();
+    if (directUdp) host!.direct = udp;
     udpPort = await udp.listen(data.udp.host, data.udp.port, data.udp.reusePort);
   }
   loop.start();
@@ -154,7 +159,7 @@ function injectFault(what: FaultRequest['what'], offsetMs: number): void {
   if (what === 'clock-offset') Date.now = offsetMs === 0 ? realNow : () => realNow() + offsetMs;
   else if (what === 'announce-throws') dispatcher.announce = () => { throw new Error('injected fault (test)'); };
   else if (what === 'announce-ok') dispatcher.announce = realAnnounce;
-  else if (what === 'udp-port-0') udp?.injectDatagram(connectRequest(), { address: '127.0.0.1', family: 'IPv4', port: 0, size: 16 });
+  else if (what === 'udp-port-0') udp?.injectDatagram(connectRequest(), new Uint8Array([127, 0, 0, 1]), 0);
   else setImmediate(() => { throw new Error('injected uncaught fault (test)'); });
 }
 

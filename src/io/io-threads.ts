@@ -107,8 +107,10 @@ export class IoThreads {
       // Port 0 with SO_REUSEPORT would give every thread a port of its own: pick one for all of them.
       const port = c.udpListenAddr.port === 0 && reusePort ? await freeUdpPort(bindHost(c.udpListenAddr.host)) : c.udpListenAddr.port;
       this.udp = { ...c.udpListenAddr, port, reusePort };
-      this.udpMode = n === 1 ? 'one socket' : reusePort ? `one SO_REUSEPORT socket per I/O thread (${n})`
-        : `one socket, on io-01 only (${support.ok ? '' : support.reason})`;
+      // The addon also batches reads and writes (recvmmsg/sendmmsg); without it node:dgram serves.
+      const io = support.ok ? 'batched' : 'node:dgram';
+      this.udpMode = n === 1 ? `one socket, ${io}` : reusePort ? `one SO_REUSEPORT socket per I/O thread (${n}), ${io}`
+        : `one socket, on io-01 only, ${io} (${support.ok ? '' : support.reason})`;
     }
     const all: Promise<ListeningPorts>[] = [];
     for (let i = 0; i < n; i++) all.push(this.spawn(i, false, 0).listening);

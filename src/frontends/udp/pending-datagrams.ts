@@ -1,9 +1,14 @@
-// UDP requests waiting for the swarm, by small integer id: where to send the reply, and the
-// transaction id of a scrape (announce replies carry theirs in the record). Bounded.
+// UDP requests waiting for the swarm, by small integer id: where to send the reply (address bytes and
+// port, no text), and the transaction id of a scrape (announce replies carry theirs in the record).
+// Bounded.
+import { formatIPv4, formatIPv6 } from '../../protocol/ip.js';
 import { IdPool } from '../../util/id-pool.js';
 
 export class PendingDatagrams {
-  readonly address: string[];
+  /** 16 bytes per id: the source address (its first 4 for IPv4). */
+  readonly address: Uint8Array;
+  /** 4 or 6. */
+  readonly family: Uint8Array;
   readonly port: Uint16Array;
   readonly transactionId: Uint32Array;
   readonly startedAt: Float64Array;
@@ -13,18 +18,20 @@ export class PendingDatagrams {
 
   constructor(readonly capacity: number) {
     this.ids = new IdPool(capacity);
-    this.address = new Array<string>(capacity).fill('');
+    this.address = new Uint8Array(capacity * 16);
+    this.family = new Uint8Array(capacity);
     this.port = new Uint16Array(capacity);
     this.transactionId = new Uint32Array(capacity);
     this.startedAt = new Float64Array(capacity);
     this.kind = new Uint8Array(capacity);
   }
 
-  /** An id, or -1 when every id is taken. */
-  add(address: string, port: number, startedAt: number, kind: number): number {
+  /** An id for a request from `source` (4 bytes: IPv4, 16: IPv6), or -1 when every id is taken. */
+  add(source: Uint8Array, port: number, startedAt: number, kind: number): number {
     const id = this.ids.take();
     if (id < 0) return -1;
-    this.address[id] = address;
+    this.address.set(source, id * 16);
+    this.family[id] = source.length === 4 ? 4 : 6;
     this.port[id] = port;
     this.startedAt[id] = startedAt;
     this.kind[id] = kind;
@@ -42,5 +49,10 @@ export class PendingDatagrams {
 
   isPending(id: number): boolean {
     return this.ids.isTaken(id);
+  }
+
+  /** The source address of `id` as text (for logs). */
+  addressText(id: number): string {
+    return this.family[id] === 4 ? formatIPv4(this.address, id * 16) : formatIPv6(this.address, id * 16);
   }
 }

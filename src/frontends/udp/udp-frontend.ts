@@ -1,15 +1,18 @@
-// The UDP tracker (BEP 15 + BEP 41) on node:dgram. Connection IDs are MACs of the source address and a
-// time window; nothing but a connect reply (16 bytes, the size of the request) or an error no larger
-// than the request ever goes to an address that has not proven it receives our packets.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { lookup as dnsLookup } from 'node:dns';
-import { performance } from 'node:perf_hooks'; // a module binding: the global is an accessor (a slow load per call)
+// The UDP tracker (BEP 15 + BEP 41) on a DatagramTransport: the native addon's batched socket, or
+// node:dgram without it. Connection IDs are MACs of the source address and a time window; nothing but a
+// connect reply (16 bytes, the size of the request) or an error no larger than the request ever goes to
+// an address that has not proven it receives our packets.
+import { createSocket } from 'node:dgram';
 import { sourceKeyOf, type ClientWhitelist, type JwtGate } from '../../auth/index.js';
 import { ANNOUNCE_RECORD_BYTES } from '../../core/announce-record.js';
 import { ClientErrors } from '../../core/client-errors.js';
 import type { Config } from '../../config/config.js';
-import type { Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
-import { SourceAddress } from '../../protocol/source-address.js';
+import type { DirectReplies, Dispatcher, ReplySink } from '../../dispatch/dispatcher.js';
+import {
+  ANNOUNCE_RECORD_AT, DIRECT_ADDR_AT, DIRECT_FAMILY_AT, DIRECT_KIND_AT, DIRECT_PORT_AT, DIRECT_STARTED_AT,
+} from '../../dispatch/ring-messages.js';
+import { OFF_TRANSACTION_ID } from '../../core/announce-record.js';
+import { formatIPv4, formatIPv6 } from '../../protocol/ip.js';
 import { parseUrlDataQuery, readUrlData } from '../../protocol/udp/bep41.js';
 import { ConnectionIds } from '../../protocol/udp/connection-id.js';
 import { UdpError, udpErrorText } from '../../protocol/udp/errors.js';
@@ -23,19 +26,23 @@ import { AddrFamily, Outcome, Proto, ResponseAction, responseKind } from '../../
 import { bindHost } from '../../util/listen.js';
 import { ThrottledErrorLog } from '../../util/log-throttle.js';
 import type { Log } from '../../util/log.js';
+import { sharedNowMs } from '../../util/shared-clock.js';
 import { Admission, AnnounceGate, type ParkedAnswer } from '../announce-gate.js';
+import { BatchSocket } from './batch-socket.js';
+import type { DatagramTransport } from './datagram-transport.js';
+import { DgramSocket } from './dgram-socket.js';
 import { PendingDatagrams } from './pending-datagrams.js';
-import { bindDgramToFd, openReusePortUdpSocket } from './reuseport.js';
-import { MAX_DATAGRAM_BYTES, ReplyRing } from './reply-ring.js';
+import { batchIoAddon, openReusePortUdpSocket } from './reuseport.js';
+import { MAX_DATAGRAM_BYTES } from './reply-ring.js';
 
 const MAX_IN_FLIGHT = 65_536;
 /** Peers that fit one reply datagram even at 18 bytes each (IPv6), whatever maxNumWant says. */
 const MAX_PEERS_PER_DATAGRAM = Math.floor((MAX_DATAGRAM_BYTES - 20) / 18);
 /**
- * Bytes node:dgram may hold queued (the kernel's send buffer was full) before replies are dropped:
- * libuv's send queue has no bound of its own.
+ * The receive slot of the batched socket: every request this tracker accepts fits (the largest scrape
+ * the config allows, an announce with BEP 41 URL data carrying a JWT); a longer datagram is refused.
  */
-const MAX_QUEUED_SEND_BYTES = 8 << 20;
+const MIN_SLOT_BYTES = 8192;
 
 /** Response kinds (stats/response-kinds.ts) by action; add FAMILY_STEP for an IPv6 source. */
 const CONNECT = responseKind(Proto.Udp, ResponseAction.Connect, AddrFamily.V4);
@@ -43,17 +50,13 @@ const ANNOUNCE = responseKind(Proto.Udp, ResponseAction.Announce, AddrFamily.V4)
 const SCRAPE = responseKind(Proto.Udp, ResponseAction.Scrape, AddrFamily.V4);
 const FAMILY_STEP = responseKind(Proto.Udp, ResponseAction.Announce, AddrFamily.V6) - ANNOUNCE;
 
-export class UdpFrontend implements ReplySink, ParkedAnswer {
-  private socket: Socket | null = null;
+export class UdpFrontend implements ReplySink, ParkedAnswer, DirectReplies {
+  private socket: DatagramTransport | null = null;
   private readonly ids: ConnectionIds;
-  private readonly source = new SourceAddress();
   private readonly record = Buffer.alloc(ANNOUNCE_RECORD_BYTES);
   /** Connect, error and scrape replies (sized for the largest scrape maxScrapeInfoHashes allows). */
   private readonly scratch: Buffer;
   private readonly txBytes = Buffer.alloc(4);
-  private readonly ring = new ReplyRing();
-  /** The destination node:dgram is about to resolve: an address literal from a received datagram. */
-  private sendingTo = '';
   private readonly pending = new PendingDatagrams(MAX_IN_FLIGHT);
   private readonly parseOptions: AnnounceParseOptions;
   private readonly maxScrapeHashes: number;
@@ -61,8 +64,8 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   private readonly errors: ThrottledErrorLog;
   private readonly gate: AnnounceGate;
   private accepting = true;
-  /** The source address of the datagram being handled, for sourceKey. */
-  private currentSource = '';
+  /** The source address of the datagram being handled (valid during the call), for sourceKey. */
+  private currentSource: Uint8Array = new Uint8Array(4);
   /** The datagram being handled: its response kind (-1: an action with none) and when it arrived. */
   private currentKind = -1;
   private currentStartedAt = 0;
@@ -76,7 +79,7 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   constructor(config: Config, private readonly dispatcher: Dispatcher, whitelist: ClientWhitelist,
     private readonly stats: RequestStats, private readonly log: Log, jwt: JwtGate | null, connectionIdKey: Uint8Array) {
     this.ids = new ConnectionIds(connectionIdKey);
-    this.parseOptions = { sourceAddr: this.source.v4, allowIPSpoofing: config.allowIPSpoofing,
+    this.parseOptions = { sourceAddr: this.currentSource, allowIPSpoofing: config.allowIPSpoofing,
       dualStackedPeers: config.dualStackedPeers, defaultNumWant: config.defaultNumWant,
       maxNumWant: Math.min(config.maxNumWant, MAX_PEERS_PER_DATAGRAM) };
     // The same bound as HTTP's (more is refused, not cut): no datagram carries more than this anyway.
@@ -91,7 +94,8 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
    * Binds; host "" listens on every address of both families where the OS allows (an IPv6 socket
    * accepting IPv4 too), or on every IPv4 address when the host has no IPv6. With `reusePort` the
    * socket is one of several on the port (one per I/O thread; the kernel spreads datagrams by source):
-   * the caller has checked that the addon is there.
+   * the caller has checked that the addon is there. With the addon the socket is batched
+   * (BatchSocket), else it is node:dgram's.
    */
   async listen(host: string, port: number, reusePort: boolean): Promise<number> {
     const h = bindHost(host);
@@ -103,32 +107,48 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     }
   }
 
+  /** Called after each batch of datagrams (batched socket only). */
+  afterBatch: (() => void) | null = null;
+
+  /** How the socket reads and writes, for the start-up line. */
+  get transportKind(): string {
+    return this.socket?.kind ?? 'closed';
+  }
+
   private async bind(type: 'udp4' | 'udp6', address: string, port: number, configured: string, reusePort: boolean): Promise<number> {
-    const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: this.lookup });
-    let fd: number | null = null;
-    if (reusePort) {
+    const where = `udpListenAddr: cannot listen on ${configured === '' ? '*' : configured}:${port}`;
+    const addon = batchIoAddon();
+    if (addon !== null) {
+      let fd: number | null;
       try {
-        fd = openReusePortUdpSocket(address, port, type);
+        fd = openReusePortUdpSocket(address, port, type, reusePort);
       } catch (err) {
-        socket.close();
-        throw new Error(`udpListenAddr: cannot listen on ${configured === '' ? '*' : configured}:${port}: ${(err as Error).message}`);
+        throw new Error(`${where}: ${(err as Error).message}`);
       }
+      const socket = new BatchSocket(addon, fd!, this.slotBytes(), this.receive, this.stats);
+      socket.afterBatch = () => this.afterBatch?.();
+      this.socket = socket;
+      return socket.port;
     }
+    let self: DgramSocket | null = null;
+    const socket = createSocket({ type, ipv6Only: false, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: DgramSocket.lookupFor(() => self) });
     return new Promise((resolve, reject) => {
       socket.once('error', (err) => {
         socket.close();
-        reject(new Error(`udpListenAddr: cannot listen on ${configured === '' ? '*' : configured}:${port}: ${err.message}`));
+        reject(new Error(`${where}: ${err.message}`));
       });
-      const listening = (): void => {
+      socket.bind(port, address, () => {
         socket.removeAllListeners('error');
         socket.on('error', (err) => this.log.info(`udp socket error: ${err.message}`));
-        socket.on('message', this.receive);
-        this.socket = socket;
-        resolve(socket.address().port);
-      };
-      if (fd === null) socket.bind(port, address, listening);
-      else bindDgramToFd(socket, fd).then(listening, reject);
+        self = new DgramSocket(socket, this.receive, this.stats);
+        this.socket = self;
+        resolve(self.port);
+      });
     });
+  }
+
+  private slotBytes(): number {
+    return Math.max(MIN_SLOT_BYTES, (PKT_SCRAPE_HASHES + 20 * this.maxScrapeHashes + 1023) & ~1023);
   }
 
   /** Drops new datagrams from now on (shutdown); replies to accepted ones still go out. */
@@ -136,9 +156,9 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     this.accepting = false;
   }
 
-  /** Tests only: handles a datagram as if the socket had received it. */
-  injectDatagram(pkt: Buffer, rinfo: RemoteInfo): void {
-    this.receive(pkt, rinfo);
+  /** Tests only: handles a datagram as if the socket had received it from source:port. */
+  injectDatagram(pkt: Buffer, source: Uint8Array, port: number): void {
+    this.receive(pkt, source, port, false);
   }
 
   /** Datagrams accepted and not yet answered. */
@@ -149,58 +169,59 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   close(): Promise<void> {
     const s = this.socket;
     this.socket = null;
-    return new Promise((resolve) => (s === null ? resolve() : s.close(() => resolve())));
+    return s === null ? Promise.resolve() : s.close();
   }
 
-  private readonly receive = (pkt: Buffer, rinfo: RemoteInfo): void => {
+  private readonly receive = (pkt: Buffer, source: Uint8Array, port: number, truncated: boolean): void => {
     if (!this.accepting) return;
     this.stats.udpPackets++;
     try {
-      this.onMessage(pkt, rinfo);
+      this.onMessage(pkt, source, port, truncated);
     } catch (err) { // a bug costs one datagram its answer, never the process
       this.stats.requestsErrored++;
       this.errors.report('udp', err);
     }
   };
 
-  private onMessage(pkt: Buffer, rinfo: RemoteInfo): void {
-    const startedAt = performance.now();
+  private onMessage(pkt: Buffer, addr: Uint8Array, port: number, truncated: boolean): void {
+    const startedAt = sharedNowMs();
     this.nowMs = Date.now();
-    const addr = this.source.parse(rinfo.address);
+    this.currentSource = addr;
     const action = readAction(pkt);
     // Shorter than a header: not even an error. Source port 0: nothing can be sent back (and
     // node:dgram throws on it), so it is dropped here rather than failing as an internal error.
-    if (addr === null || action < 0 || rinfo.port === 0) return this.drop();
+    if (action < 0 || port === 0) return this.drop();
     const family = addr.length === 4 ? 0 : FAMILY_STEP;
     this.currentStartedAt = startedAt;
     this.currentKind = action === Action.Connect ? CONNECT + family : action === Action.Announce ? ANNOUNCE + family
       : action === Action.Scrape ? SCRAPE + family : -1;
+    // Longer than any request this tracker accepts (see MIN_SLOT_BYTES): only its start was read.
+    if (truncated) return this.refuse(pkt, addr, port, udpErrorText(UdpError.Malformed));
     if (action === Action.Connect) {
       if (!isConnectRequest(pkt)) return this.drop();
       const n = writeConnectReply(this.scratch, 0, pkt, this.ids, addr, this.nowMs);
-      this.send(this.scratch, n, rinfo.port, rinfo.address);
-      this.stats.recordLatency(this.currentKind, (performance.now() - startedAt) * 1000);
+      this.send(this.scratch, n, addr, 0, port);
+      this.stats.recordLatency(this.currentKind, (sharedNowMs() - startedAt) * 1000);
       return;
     }
-    if (!this.ids.verify(pkt, PKT_CONNECTION_ID, addr, this.nowMs)) return this.refuse(pkt, rinfo, udpErrorText(UdpError.BadConnectionId));
+    if (!this.ids.verify(pkt, PKT_CONNECTION_ID, addr, this.nowMs)) return this.refuse(pkt, addr, port, udpErrorText(UdpError.BadConnectionId));
     // From here the source has shown it receives our packets: replies may be larger than requests.
-    if (action === Action.Announce) return this.announce(pkt, rinfo, addr, startedAt);
-    if (action === Action.Scrape) return this.scrape(pkt, rinfo, startedAt);
-    return this.refuse(pkt, rinfo, udpErrorText(UdpError.UnknownAction));
+    if (action === Action.Announce) return this.announce(pkt, addr, port, startedAt);
+    if (action === Action.Scrape) return this.scrape(pkt, addr, port, startedAt);
+    return this.refuse(pkt, addr, port, udpErrorText(UdpError.UnknownAction));
   }
 
-  private announce(pkt: Buffer, rinfo: RemoteInfo, addr: Uint8Array, startedAt: number): void {
+  private announce(pkt: Buffer, addr: Uint8Array, port: number, startedAt: number): void {
     this.stats.trackerAnnounces++;
     this.parseOptions.sourceAddr = addr;
     const err = parseAnnounceInto(pkt, this.record, this.parseOptions);
-    if (err !== 0) return this.refuse(pkt, rinfo, udpErrorText(err));
-    const id = this.pending.add(rinfo.address, rinfo.port, startedAt, this.currentKind);
+    if (err !== 0) return this.refuse(pkt, addr, port, udpErrorText(err));
+    const id = this.pending.add(addr, port, startedAt, this.currentKind);
     if (id < 0) {
       this.stats.refusedBusy++;
-      return this.refuse(pkt, rinfo, ClientErrors.busy);
+      return this.refuse(pkt, addr, port, ClientErrors.busy);
     }
     this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
-    this.currentSource = rinfo.address;
     // BEP 41 URL data carries the token: `/announce?jwt=...`, possibly over several chunks.
     let token: string | null = null;
     if (this.gate.checksJwt) {
@@ -209,13 +230,14 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     }
     if (this.gate.admit(id, token) === Admission.Refused) {
       this.pending.take(id);
-      this.refuse(pkt, rinfo, this.gate.reason);
+      this.refuse(pkt, addr, port, this.gate.reason);
     }
   }
 
   // ParkedAnswer: the gate's word on an announce that waited for its token's verdict.
   sourceKey(): string {
-    return sourceKeyOf(this.currentSource);
+    const a = this.currentSource;
+    return sourceKeyOf(a.length === 4 ? formatIPv4(a, 0) : formatIPv6(a, 0));
   }
 
   isWaiting(id: number): boolean {
@@ -226,24 +248,24 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     if (!this.pending.take(id)) return;
     this.stats.udpPacketsBad++;
     this.stats.countFailure(Proto.Udp, reason);
-    if (this.log.on(2)) this.log.at(2, `udp refused ${this.pending.address[id]}:${this.pending.port[id]}: ${reason}`);
+    if (this.log.on(2)) this.log.at(2, `udp refused ${this.pending.addressText(id)}:${this.pending.port[id]}: ${reason}`);
     this.sendError(id, reason);
-    this.stats.recordLatency(this.pending.kind[id]! + Outcome.ClientError, (performance.now() - this.pending.startedAt[id]!) * 1000);
+    this.stats.recordLatency(this.pending.kind[id]! + Outcome.ClientError, (sharedNowMs() - this.pending.startedAt[id]!) * 1000);
   }
 
-  private scrape(pkt: Buffer, rinfo: RemoteInfo, startedAt: number): void {
+  private scrape(pkt: Buffer, addr: Uint8Array, port: number, startedAt: number): void {
     this.stats.trackerScrapes++;
     const n = scrapeHashCount(pkt, this.maxScrapeHashes);
-    if (n < 0) return this.refuse(pkt, rinfo, udpErrorText(n));
-    const id = this.pending.add(rinfo.address, rinfo.port, startedAt, this.currentKind);
+    if (n < 0) return this.refuse(pkt, addr, port, udpErrorText(n));
+    const id = this.pending.add(addr, port, startedAt, this.currentKind);
     if (id < 0) {
       this.stats.refusedBusy++;
-      return this.refuse(pkt, rinfo, ClientErrors.busy);
+      return this.refuse(pkt, addr, port, ClientErrors.busy);
     }
     this.pending.transactionId[id] = pkt.readUInt32BE(PKT_TRANSACTION_ID);
     if (!this.dispatcher.scrape(this.sinkId, id, pkt.subarray(PKT_SCRAPE_HASHES, PKT_SCRAPE_HASHES + 20 * n), n)) {
       this.pending.take(id);
-      this.refuse(pkt, rinfo, ClientErrors.busy);
+      this.refuse(pkt, addr, port, ClientErrors.busy);
     }
   }
 
@@ -252,67 +274,41 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
   }
 
   /** An error packet, never longer than the request it answers. */
-  private refuse(pkt: Buffer, rinfo: RemoteInfo, message: string): void {
+  private refuse(pkt: Buffer, addr: Uint8Array, port: number, message: string): void {
     this.stats.udpPacketsBad++;
     this.stats.countFailure(Proto.Udp, message);
-    if (this.log.on(2)) this.log.at(2, `udp refused ${rinfo.address}:${rinfo.port}: ${message}`);
+    if (this.log.on(2)) this.log.at(2, `udp refused ${addr.length === 4 ? formatIPv4(addr, 0) : formatIPv6(addr, 0)}:${port}: ${message}`);
     const n = writeErrorReply(this.scratch, 0, pkt, PKT_TRANSACTION_ID, message, pkt.length);
-    if (n > 0) this.send(this.scratch, n, rinfo.port, rinfo.address);
-    if (this.currentKind >= 0) this.stats.recordLatency(this.currentKind + Outcome.ClientError, (performance.now() - this.currentStartedAt) * 1000);
+    if (n > 0) this.send(this.scratch, n, addr, 0, port);
+    if (this.currentKind >= 0) this.stats.recordLatency(this.currentKind + Outcome.ClientError, (sharedNowMs() - this.currentStartedAt) * 1000);
   }
 
-  /**
-   * node:dgram resolves every destination through `lookup` (by default dns.lookup, which answers an
-   * address literal a tick later, through a closure and a nextTick per datagram). Replies go to the
-   * literal a datagram came from, so that one is answered at once; anything else (a host name to bind)
-   * still goes to dns.lookup.
-   */
-  private readonly lookup = (host: string, family: unknown, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void => {
-    if (host === this.sendingTo && host !== '') cb(null, host, host.includes(':') ? 6 : 4);
-    else dnsLookup(host, family as number, cb);
-  };
+  /** Sends bytes[0, length) to the address in addr[at..] (4 bytes: IPv4, else 16). */
+  private send(bytes: Uint8Array, length: number, addr: Uint8Array, at: number, port: number): void {
+    this.socket?.send(bytes, length, addr, at, addr.length === 4 ? 4 : 6, port);
+  }
 
-  /**
-   * Sends `bytes[0, length)`. node:dgram keeps a reference to the buffer when it has to queue the
-   * datagram, so the bytes go through the reply ring (or a copy while a queue exists, see ReplyRing);
-   * past MAX_QUEUED_SEND_BYTES queued the reply is dropped and counted.
-   */
-  private send(bytes: Uint8Array, length: number, port: number, address: string): void {
-    const s = this.socket;
-    if (s === null) return;
-    const queued = s.getSendQueueSize();
-    if (queued > MAX_QUEUED_SEND_BYTES) {
-      this.stats.udpRepliesDropped++;
-      return;
-    }
-    this.sendingTo = address;
-    if (queued === 0) {
-      const at = this.ring.put(bytes, length);
-      s.send(this.ring.bytes, at, length, port, address);
-    } else {
-      const copy = Buffer.allocUnsafe(length);
-      copy.set(length === bytes.length ? bytes : bytes.subarray(0, length));
-      s.send(copy, port, address);
-    }
-    this.sendingTo = '';
+  /** Sends bytes[0, length) to pending request `id`'s source. */
+  private sendTo(id: number, bytes: Uint8Array, length: number): void {
+    this.socket?.send(bytes, length, this.pending.address, id * 16, this.pending.family[id]!, this.pending.port[id]!);
   }
 
   // ReplySink
 
   announceDone(requestId: number, bytes: Uint8Array): void {
     if (!this.pending.take(requestId)) return;
-    this.send(bytes, bytes.length, this.pending.port[requestId]!, this.pending.address[requestId]!);
+    this.sendTo(requestId, bytes, bytes.length);
     // Action 3 (error, big-endian): the owner refused it (torrent unknown, swarm full).
     const outcome = bytes[3] === 3 && bytes[2] === 0 ? Outcome.ClientError : Outcome.Ok;
-    this.stats.recordLatency(this.pending.kind[requestId]! + outcome, (performance.now() - this.pending.startedAt[requestId]!) * 1000);
+    this.stats.recordLatency(this.pending.kind[requestId]! + outcome, (sharedNowMs() - this.pending.startedAt[requestId]!) * 1000);
   }
 
   scrapeDone(requestId: number, counts: Uint32Array, n: number): void {
     if (!this.pending.take(requestId)) return;
     this.txBytes.writeUInt32BE(this.pending.transactionId[requestId]!, 0);
     const len = writeScrapeReply(this.scratch, 0, this.txBytes, 0, counts, n);
-    this.send(this.scratch, len, this.pending.port[requestId]!, this.pending.address[requestId]!);
-    this.stats.recordLatency(this.pending.kind[requestId]! + Outcome.Ok, (performance.now() - this.pending.startedAt[requestId]!) * 1000);
+    this.sendTo(requestId, this.scratch, len);
+    this.stats.recordLatency(this.pending.kind[requestId]! + Outcome.Ok, (sharedNowMs() - this.pending.startedAt[requestId]!) * 1000);
   }
 
   requestFailed(requestId: number, reason: string): void {
@@ -320,13 +316,39 @@ export class UdpFrontend implements ReplySink, ParkedAnswer {
     this.stats.requestsErrored++;
     this.stats.countFailure(Proto.Udp, reason);
     this.sendError(requestId, reason);
-    this.stats.recordLatency(this.pending.kind[requestId]! + Outcome.InternalError, (performance.now() - this.pending.startedAt[requestId]!) * 1000);
+    this.stats.recordLatency(this.pending.kind[requestId]! + Outcome.InternalError, (sharedNowMs() - this.pending.startedAt[requestId]!) * 1000);
+  }
+
+  // Forwarded announces (RoutedDispatcher with directUdp): this thread forwards, the owner answers.
+
+  forward(requestId: number, msg: Buffer, at: number): void {
+    msg[at + DIRECT_FAMILY_AT] = this.pending.family[requestId]!;
+    msg[at + DIRECT_KIND_AT] = this.pending.kind[requestId]!;
+    msg.writeUInt16LE(this.pending.port[requestId]!, at + DIRECT_PORT_AT);
+    const from = requestId * 16;
+    for (let k = 0; k < 16; k++) msg[at + DIRECT_ADDR_AT + k] = this.pending.address[from + k]!;
+    msg.writeDoubleLE(this.pending.startedAt[requestId]!, at + DIRECT_STARTED_AT);
+    this.pending.take(requestId);
+  }
+
+  sendForwarded(reply: Uint8Array, n: number, msg: Buffer, at: number): void {
+    this.socket?.send(reply, n, msg, at + DIRECT_ADDR_AT, msg[at + DIRECT_FAMILY_AT]!, msg.readUInt16LE(at + DIRECT_PORT_AT));
+    const outcome = reply[3] === 3 && reply[2] === 0 ? Outcome.ClientError : Outcome.Ok;
+    this.stats.recordLatency(msg[at + DIRECT_KIND_AT]! + outcome, (sharedNowMs() - msg.readDoubleLE(at + DIRECT_STARTED_AT)) * 1000);
+  }
+
+  forwardedFailed(msg: Buffer, at: number, reason: string): void {
+    this.stats.requestsErrored++;
+    this.stats.countFailure(Proto.Udp, reason);
+    const n = writeErrorReply(this.scratch, 0, msg, at + ANNOUNCE_RECORD_AT + OFF_TRANSACTION_ID, reason, 8 + reason.length);
+    this.socket?.send(this.scratch, n, msg, at + DIRECT_ADDR_AT, msg[at + DIRECT_FAMILY_AT]!, msg.readUInt16LE(at + DIRECT_PORT_AT));
+    this.stats.recordLatency(msg[at + DIRECT_KIND_AT]! + Outcome.InternalError, (sharedNowMs() - msg.readDoubleLE(at + DIRECT_STARTED_AT)) * 1000);
   }
 
   /** An error packet to a source that passed the connection-ID check (so it need not be capped). */
   private sendError(id: number, reason: string): void {
     this.txBytes.writeUInt32BE(this.pending.transactionId[id]!, 0);
     const n = writeErrorReply(this.scratch, 0, this.txBytes, 0, reason, 8 + reason.length);
-    this.send(this.scratch, n, this.pending.port[id]!, this.pending.address[id]!);
+    this.sendTo(id, this.scratch, n);
   }
 }

@@ -1,7 +1,7 @@
 // Per-thread SO_REUSEPORT UDP sockets (src/frontends/udp/reuseport.ts and its addon), on real sockets:
 // two worker threads each bind their own socket on one port and the kernel spreads datagrams from many
-// source ports over both; errors carry the errno text; dgram owns (and closes) an adopted fd; and with
-// the addon missing the loader says why and hands out no socket, so hayate can fall back.
+// source ports over both; errors carry the errno text; the batched socket owns (and closes) the fd, also
+// one it refuses; and with the addon missing the loader says why and hands out no socket, so hayate can fall back.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -11,11 +11,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  bindDgramToFd, openReusePortUdpSocket, REUSEPORT_ADDON_ENV, reusePortAvailable, reusePortSupport,
+  batchIoAddon, openReusePortUdpSocket, REUSEPORT_ADDON_ENV, reusePortAvailable, reusePortSupport,
 } from '../../../src/frontends/udp/reuseport.js';
+import { BatchSocket } from '../../../src/frontends/udp/batch-socket.js';
 
 const REPO = fileURLToPath(new URL('../../../..', import.meta.url)); // build/test/ -> repository root
 const LOADER_URL = new URL('../../../src/frontends/udp/reuseport.js', import.meta.url).href;
+const BATCH_URL = new URL('../../../src/frontends/udp/batch-socket.js', import.meta.url).href;
 const MISSING_ADDON = join(REPO, 'build', 'native', 'no-such-addon.node');
 const CLIENTS = 64;
 const REPLY_TIMEOUT_MS = 2_000;
@@ -25,28 +27,38 @@ const build = spawnSync(process.execPath, [join(REPO, 'scripts', 'build-native.m
 const skip = build.status === 0 ? false : `the reuseport addon could not be built: ${build.stderr.trim() || build.error?.message}`;
 
 // A worker thread with one UDP responder on workerData.port (0: any), answering every datagram with its
-// threadId: on a socket of its own from the addon or, when the addon is not available, on a plain dgram
-// socket (the fallback: one socket for the port). It reports which it got and why.
+// threadId: on a batched socket of its own from the addon or, when the addon is not available, on a
+// plain dgram socket (the fallback: one socket for the port). It reports which it got and why.
 const RESPONDER = `
 const { parentPort, workerData, threadId } = require('node:worker_threads');
 const dgram = require('node:dgram');
-import(workerData.loader).then(async (rp) => {
+Promise.all([import(workerData.loader), import(workerData.batch)]).then(async ([rp, b]) => {
   const support = rp.reusePortSupport();
-  const s = dgram.createSocket('udp4');
-  if (support.ok) await rp.bindDgramToFd(s, rp.openReusePortUdpSocket('127.0.0.1', workerData.port, 'udp4'));
-  else await new Promise((resolve, reject) => { s.once('error', reject); s.bind(workerData.port, '127.0.0.1', resolve); });
   const reply = Buffer.alloc(4);
   reply.writeUInt32BE(threadId);
-  s.on('message', (m, r) => s.send(reply, r.port, r.address));
-  parentPort.on('message', (m) => { if (m === 'close') s.close(() => parentPort.postMessage({ closed: true })); });
-  parentPort.postMessage({ port: s.address().port, reusePort: support.ok, reason: support.ok ? '' : support.reason });
+  let port, close;
+  if (support.ok) {
+    let s;
+    s = new b.BatchSocket(rp.batchIoAddon(), rp.openReusePortUdpSocket('127.0.0.1', workerData.port, 'udp4'), 2048,
+      (m, source, from) => s.send(reply, 4, source, 0, 4, from), { udpRepliesDropped: 0 });
+    port = s.port;
+    close = (done) => s.close().then(done);
+  } else {
+    const s = dgram.createSocket('udp4');
+    await new Promise((resolve, reject) => { s.once('error', reject); s.bind(workerData.port, '127.0.0.1', resolve); });
+    s.on('message', (m, r) => s.send(reply, r.port, r.address));
+    port = s.address().port;
+    close = (done) => s.close(done);
+  }
+  parentPort.on('message', (m) => { if (m === 'close') close(() => parentPort.postMessage({ closed: true })); });
+  parentPort.postMessage({ port, reusePort: support.ok, reason: support.ok ? '' : support.reason });
 }).catch((err) => parentPort.postMessage({ error: String(err && err.message || err) }));
 `;
 
 interface Ready { port: number; reusePort: boolean; reason: string }
 
 async function startResponder(port: number, env?: NodeJS.ProcessEnv): Promise<{ worker: Worker; ready: Ready }> {
-  const worker = new Worker(RESPONDER, { eval: true, workerData: { loader: LOADER_URL, port }, ...(env === undefined ? {} : { env }) });
+  const worker = new Worker(RESPONDER, { eval: true, workerData: { loader: LOADER_URL, batch: BATCH_URL, port }, ...(env === undefined ? {} : { env }) });
   const ready = await new Promise<Ready>((resolve, reject) => {
     worker.once('message', (m: Ready & { error?: string }) => (m.error === undefined ? resolve(m) : reject(new Error(m.error))));
     worker.once('error', reject);
@@ -134,40 +146,23 @@ test('a port held by a socket without SO_REUSEPORT: EADDRINUSE with the errno te
   assert.throws(() => openReusePortUdpSocket('127.0.0.1', 70000, 'udp4'), /port must be an integer in 0\.\.65535/);
 });
 
-test('dgram owns an adopted fd: closing the dgram socket closes it and frees the port', { skip }, async () => {
+test('the batched socket owns the fd: close closes it and frees the port', { skip }, async () => {
   const fd = openReusePortUdpSocket('127.0.0.1', 0, 'udp4');
   assert.ok(fd !== null);
   assert.match(fdTarget(fd) ?? '', /^socket:\[\d+\]$/);
-  const s = createSocket('udp4');
-  await bindDgramToFd(s, fd);
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(resolve));
-  assert.equal(fdTarget(fd), null, 'the fd is closed with the dgram socket');
+  const s = new BatchSocket(batchIoAddon()!, fd, 2048, () => {}, { udpRepliesDropped: 0 });
+  const port = s.port;
+  await s.close();
+  assert.equal(fdTarget(fd), null, 'the fd is closed with the socket');
   const again = createSocket('udp4');
   await new Promise<void>((resolve, reject) => { again.once('error', reject); again.bind(port, '127.0.0.1', resolve); });
   again.close();
 });
 
-test('an fd dgram refuses (not a UDP socket) is closed by bindDgramToFd, not leaked', async () => {
+test('an fd the batched socket refuses (not a bound UDP socket) is closed, not leaked', { skip }, () => {
   const fd = openSync(fileURLToPath(import.meta.url), 'r');
-  await assert.rejects(bindDgramToFd(createSocket('udp4'), fd), (err: NodeJS.ErrnoException) => err.code === 'ERR_INVALID_FD_TYPE');
+  assert.throws(() => new BatchSocket(batchIoAddon()!, fd, 2048, () => {}, { udpRepliesDropped: 0 }), /not a bound socket/);
   assert.equal(fdTarget(fd), null);
-});
-
-test('dual-stack: a udp6 socket on :: takes IPv4 datagrams', { skip }, async () => {
-  const fd = openReusePortUdpSocket('::', 0, 'udp6');
-  assert.ok(fd !== null);
-  const s = createSocket('udp6');
-  await bindDgramToFd(s, fd);
-  const client = await bindClient();
-  try {
-    const from = new Promise<string>((resolve) => s.once('message', (_m, r) => resolve(r.address)));
-    client.send('x', s.address().port, '127.0.0.1');
-    assert.equal(await from, '::ffff:127.0.0.1');
-  } finally {
-    client.close();
-    s.close();
-  }
 });
 
 test('addon missing: the loader says why and opens nothing; a thread falls back to one plain socket', { timeout: 30_000 }, async () => {
@@ -175,7 +170,7 @@ test('addon missing: the loader says why and opens nothing; a thread falls back 
   assert.equal(support.ok, false);
   assert.ok(!support.ok && support.reason.includes(MISSING_ADDON) && support.reason.includes('missing'), JSON.stringify(support));
   assert.equal(reusePortAvailable(MISSING_ADDON), false);
-  assert.equal(openReusePortUdpSocket('127.0.0.1', 0, 'udp4', MISSING_ADDON), null);
+  assert.equal(openReusePortUdpSocket('127.0.0.1', 0, 'udp4', true, MISSING_ADDON), null);
 
   // The environment variable points a worker thread's loader at the missing file: it says so, binds one
   // plain socket, and that socket answers every client; a second socket on the port is refused.
