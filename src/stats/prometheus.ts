@@ -209,7 +209,7 @@ export class PrometheusExporter {
     list.push(counter('hayate_scrapes_total', 'Scrapes received (HTTP and UDP), before any check', total('trackerScrapes')));
     list.push(counter('hayate_udp_packets_total', 'UDP datagrams received', total('udpPackets')));
     list.push(counter('hayate_udp_packets_bad_total', 'UDP datagrams dropped or answered with an error', total('udpPacketsBad')));
-    list.push(counter('hayate_udp_replies_dropped_total', 'UDP replies dropped because the socket\'s send queue was full', total('udpRepliesDropped')));
+    list.push(counter('hayate_udp_replies_dropped_total', 'UDP replies dropped because the socket\'s send buffer was full (or the kernel refused the destination)', total('udpRepliesDropped')));
 
     // threads
     list.push(counter('hayate_thread_requests_total', 'Requests each I/O thread took (HTTP requests, UDP datagrams): how the kernel spread the load', (out) => {

@@ -19,7 +19,7 @@ export const REQUEST_COUNTERS = [
   'trackerScrapes',
   'udpPackets',          // UDP datagrams received (every action, good or bad)
   'udpPacketsBad',       // UDP datagrams dropped or answered with an error
-  'udpRepliesDropped',   // UDP replies dropped because too many sends were already queued (kernel buffer full)
+  'udpRepliesDropped',   // UDP replies dropped: the kernel's send buffer was full, or it refused the destination
   'refusedBusy',         // refused because a ring or in-flight table was full ("tracker busy")
   'failedOwnerDied',     // accepted, then failed because the thread owning their shard died
   // JWT checks of this thread (auth/jwt/checker.ts)
