@@ -23,7 +23,6 @@ export interface BatchIoAddon {
 }
 
 export class BatchSocket implements DatagramTransport {
-  readonly kind = 'batched (recvmmsg/sendmmsg)';
   readonly port: number;
   private readonly recv: Buffer;
   private readonly recvMeta = Buffer.alloc(BATCH * META_BYTES);

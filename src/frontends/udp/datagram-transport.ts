@@ -18,8 +18,6 @@ export interface TransportCounters {
 export interface DatagramTransport {
   /** The port it is bound to. */
   readonly port: number;
-  /** What it is, for the start-up line. */
-  readonly kind: string;
   /**
    * Sends bytes[0, length) to the address in addr[at, at + 4) (family 4) or addr[at, at + 16) (family
    * 6), port `port`. The bytes are copied (or sent) before it returns; a reply that finds the queue

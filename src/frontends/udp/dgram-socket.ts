@@ -15,7 +15,6 @@ import { ReplyRing } from './reply-ring.js';
 const MAX_QUEUED_SEND_BYTES = 8 << 20;
 
 export class DgramSocket implements DatagramTransport {
-  readonly kind = 'node:dgram';
   readonly port: number;
   /** A dual-stack IPv6 socket reaches IPv4 clients at ::ffff:a.b.c.d. */
   private readonly v4Prefix: string;

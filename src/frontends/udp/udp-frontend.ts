@@ -110,11 +110,6 @@ export class UdpFrontend implements ReplySink, ParkedAnswer, DirectReplies {
   /** Called after each batch of datagrams (batched socket only). */
   afterBatch: (() => void) | null = null;
 
-  /** How the socket reads and writes, for the start-up line. */
-  get transportKind(): string {
-    return this.socket?.kind ?? 'closed';
-  }
-
   private async bind(type: 'udp4' | 'udp6', address: string, port: number, configured: string, reusePort: boolean): Promise<number> {
     const where = `udpListenAddr: cannot listen on ${configured === '' ? '*' : configured}:${port}`;
     const addon = batchIoAddon();
