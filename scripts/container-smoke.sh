@@ -2,8 +2,8 @@
 # Container smoke test for hayate: builds the image with podman (or any docker-compatible CLI named by
 # $PODMAN), runs it the way the Chihaya v1 deployment does
 #   docker run -p 6880-6882:6880-6882 -v $PWD/config.json:/config.json:ro IMAGE -v=5
-# then checks /check, one HTTP announce and the image HEALTHCHECK, prints the logs and removes
-# the container. Every wait is bounded; exits non-zero on any failure.
+# (plus -p 6882:6882/udp), then checks /check, one HTTP announce, one UDP connect + announce on the
+# batched socket, and the image HEALTHCHECK, prints the logs and removes the container. Every wait is bounded; exits non-zero on any failure.
 #
 # Env: PODMAN (the container CLI, default `podman`), BUILD_TIMEOUT (s, default 1200), START_TIMEOUT
 # (s, default 60), SKIP_BUILD=1 (reuse image)
@@ -75,9 +75,10 @@ wait_check() {
 }
 
 # 2. run the seed's way; fall back to host networking if port mapping does not work here
-mode="-p 6880-6882:6880-6882"
-log "running: podman run -d --name $name -p 6880-6882:6880-6882 -v $config:/config.json:ro $image -v=5"
-if pm run -d --name "$name" -p 6880-6882:6880-6882 -v "$config:/config.json:ro" "$image" -v=5 >/dev/null \
+# (plus 6882/udp: the seed's -p publishes TCP only, and the UDP tracker is checked below)
+mode="-p 6880-6882:6880-6882 -p 6882:6882/udp"
+log "running: podman run -d --name $name $mode -v $config:/config.json:ro $image -v=5"
+if pm run -d --name "$name" -p 6880-6882:6880-6882 -p 6882:6882/udp -v "$config:/config.json:ro" "$image" -v=5 >/dev/null \
     && check_body=$(wait_check); then
   :
 else
@@ -105,6 +106,24 @@ if [ "$(head -c 11 "$body_file")" != d8:complete ]; then
 fi
 rm -f "$body_file"
 
+# 3b. one UDP connect + announce (BEP 15), through the image's batched socket (recvmmsg/sendmmsg addon)
+udp_out=$(node -e '
+const s = require("node:dgram").createSocket("udp4");
+const t = setTimeout(() => { console.log("no UDP answer within 5 s"); process.exit(1); }, 5000);
+const c = Buffer.alloc(16); c.writeUInt32BE(0x417, 0); c.writeUInt32BE(0x27101980, 4); c.writeUInt32BE(0, 8); c.writeUInt32BE(7, 12);
+s.on("message", (m) => {
+  if (m.readUInt32BE(0) === 0) {
+    const a = Buffer.alloc(98); m.copy(a, 0, 8, 16); a.writeUInt32BE(1, 8); a.writeUInt32BE(9, 12);
+    a.fill(0xa9, 16, 36); a.write("-QUAY00-udpsmoketest", 36, "latin1"); a.writeInt32BE(-1, 92); a.writeUInt16BE(80, 96);
+    s.send(a, 6882, "127.0.0.1");
+  } else {
+    clearTimeout(t); console.log(`action ${m.readUInt32BE(0)} tx ${m.readUInt32BE(4)} interval ${m.readUInt32BE(8)} (${m.length} bytes)`);
+    process.exit(m.readUInt32BE(0) === 1 && m.readUInt32BE(4) === 9 ? 0 : 1);
+  }
+});
+s.send(c, 6882, "127.0.0.1");') || fail "UDP announce: ${udp_out}"
+log "UDP announce answered: $udp_out"
+
 # 4. HEALTHCHECK: podman only schedules it through systemd timers, so run it once explicitly too
 log "health status before explicit run: $(pm inspect "$name" --format '{{.State.Health.Status}}' 2>/dev/null || echo '?')"
 if pm healthcheck run "$name"; then hc_rc=0; else hc_rc=$?; fi
@@ -117,6 +136,9 @@ pm inspect "$name" --format '{{json .State.Health}}' >&2 || true
 log "container logs"
 logs=$(pm logs "$name" 2>&1 || true)
 printf '%s\n' "$logs"
+if ! grep -q 'udp: .*batched' <<<"$logs"; then
+  fail "UDP is not on the batched socket (native addon missing in the image?)"
+fi
 if grep -q 'not compatible with your Node.js build' <<<"$logs"; then
   fail "uWebSockets.js fell back to its JS implementation (native binary missing)"
 fi
