@@ -9,8 +9,8 @@
 //
 // Memory shared with JS (allocated by JS, kept alive here by references until close):
 //   recv:      BATCH slots of slot_bytes each; datagram i is at i * slot_bytes.
-//   recv_meta: BATCH entries of META_BYTES: [0,4) u32 length as received (the real length, also when
-//              it did not fit the slot), [4,6) u16 source port, [6] family 4|6, [7] 1 if truncated,
+//   recv_meta: BATCH entries of META_BYTES: [0,4) u32 bytes in the slot (at most slot_bytes), [4,6)
+//              u16 source port, [6] family 4|6, [7] 1 if the datagram was longer than the slot,
 //              [8,24) address (IPv4 in the first 4 bytes; IPv4-mapped IPv6 is reported as IPv4).
 //   send:      reply bytes, packed.
 //   send_meta: entries of META_BYTES: [0,4) u32 offset in send, [4,8) u32 length, [8,10) u16 port,
@@ -19,10 +19,10 @@
 //
 // attach(fd, recv, slotBytes, recvMeta, send, sendMeta, onBatch) -> handle: starts reading. onBatch(n)
 //   is called with the number of datagrams in the slots; the slots are reused as soon as it returns.
-// send(handle, count) -> done: sends the first `count` queued replies; returns how many were dealt with
-//   (sent, or refused by the kernel for a reason of their own, e.g. EPERM from a firewall: those are
-//   counted in lastErrors). Fewer than `count` only when the send buffer is full: the rest is the
-//   caller's to drop.
+// send(handle, count) -> done: sends the first `count` queued replies, SEND_CHUNK per sendmmsg;
+//   returns how many were dealt with (sent, or refused by the kernel for a reason of their own, e.g.
+//   EPERM from a firewall: those are counted in lastErrors). Fewer than `count` when the send buffer is
+//   full (EAGAIN, ENOBUFS), 0 once closed: the rest is the caller's to drop.
 // lastErrors(handle) -> number of replies refused by the last send() for a reason other than EAGAIN.
 // localPort(fd) -> the bound port.
 // close(handle): stops reading and closes the fd (idempotent; send() after it sends nothing). Also
@@ -129,10 +129,24 @@ static void rethrow_pending(napi_env env) {
   }
 }
 
+// Takes a pending socket error (SO_ERROR), so that a level-triggered poll does not report it forever.
+static void clear_socket_error(batch_io *b) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  (void)getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+}
+
 static void on_readable(void *handle, int status, int events) {
   (void)events;
   batch_io *b = *(batch_io **)handle; // `data`
-  if (!b->open || status < 0) return;
+  if (!b->open) return;
+  if (status < 0) {
+    // libuv stopped the handle on a socket error (POLLERR): take the error and watch on, or this
+    // thread's share of the clients would go unread for good.
+    clear_socket_error(b);
+    uv_poll_start(b->uv, UV_READABLE, on_readable);
+    return;
+  }
   napi_env env = b->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -147,7 +161,8 @@ static void on_readable(void *handle, int status, int events) {
       b->rmsgs[i].msg_hdr.msg_flags = 0;
     }
     int n = recvmmsg(b->fd, b->rmsgs, BATCH, MSG_DONTWAIT, NULL);
-    if (n <= 0) break; // EAGAIN (drained) or an error the next wake-up meets again
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) clear_socket_error(b);
+    if (n <= 0) break; // drained (EAGAIN), or an error taken above: the next readiness reads on
     for (int i = 0; i < n; i++) describe(b, i);
     napi_value argv[1], result;
     napi_create_int32(env, n, &argv[0]);
@@ -277,26 +292,25 @@ static napi_value attach(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, "hayate:udp-batch", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &b->async);
 
+  // Every failure from here leaves the fd open, for the caller to close (BatchSocket does).
   struct uv_loop_s *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, b->uv, fd) != 0 ||
-      uv_poll_start(b->uv, UV_READABLE, on_readable) != 0) {
+  int initialized = napi_get_uv_event_loop(env, &loop) == napi_ok && uv_poll_init(loop, b->uv, fd) == 0;
+  napi_value handle;
+  if (!initialized || uv_poll_start(b->uv, UV_READABLE, on_readable) != 0 ||
+      napi_create_external(env, b, on_external_gone, NULL, &handle) != napi_ok) {
     for (int i = 0; i < 5; i++) napi_delete_reference(env, b->refs[i]);
     napi_async_destroy(env, b->async);
-    free(uvh); // never started: libuv holds nothing of it
+    if (initialized) uv_close(uvh, (uv_close_cb)free); // on the loop's handle list: libuv frees it
+    else free(uvh);
     free(b);
-    napi_throw_error(env, "EINVAL", "cannot watch the UDP socket on this thread's event loop");
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_error(env, "EINVAL", "cannot watch the UDP socket on this thread's event loop");
     return NULL;
   }
   b->open = 1;
   b->holders = 2;
   napi_add_env_cleanup_hook(env, cleanup_hook, b);
-  napi_value handle;
-  if (napi_create_external(env, b, on_external_gone, NULL, &handle) != napi_ok) {
-    napi_remove_env_cleanup_hook(env, cleanup_hook, b);
-    close_now(b, 1);
-    release(b); // the external's share: it was never made
-    return NULL;
-  }
   return handle;
 }
 

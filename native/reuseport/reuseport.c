@@ -7,7 +7,7 @@
 // thread is woken only for its own datagrams. The socket is then handed to batch-io.c's attach().
 //
 // open(host, port, ipv6[, reusePort = true]) -> fd. The socket is created non-blocking and
-// close-on-exec, gets 4 MiB receive and send buffers (capped by the kernel), SO_REUSEPORT (unless
+// close-on-exec, gets 4 MiB receive and send buffers (past the sysctl limits when privileged), SO_REUSEPORT (unless
 // reusePort is false: the one socket of a single I/O thread, which must fail on a port another process
 // holds rather than share it), and is bound to host:port; for ipv6 it is dual-stack (IPV6_V6ONLY off, so
 // `::` also takes IPv4 datagrams as ::ffff:a.b.c.d). `host` must be a numeric address of that family (no
@@ -131,11 +131,16 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", "socket(SOCK_DGRAM)", errno);
   int one = 1, zero = 0;
-  // Room for bursts (the kernel caps these at net.core.rmem_max / wmem_max): what node:dgram's
-  // recvBufferSize / sendBufferSize gave hayate's sockets before. Best effort: the defaults still work.
+  // Room for bursts: a reply that finds the send buffer full is dropped. The *FORCE options pass
+  // net.core.rmem_max / wmem_max (Debian's default is 208 KiB) when the process may (CAP_NET_ADMIN,
+  // root in a container); otherwise the kernel caps the plain ones at those limits. Best effort.
   int buffer_bytes = SOCKET_BUFFER_BYTES;
-  (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
-  (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_bytes, sizeof buffer_bytes) != 0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof buffer_bytes);
+  }
   if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     int e = errno;
     close(fd);

@@ -62,7 +62,9 @@ if (isMainThread) {
     const rp = await import('../../dist/frontends/udp/reuseport.js');
     const support = rp.reusePortSupport();
     if (!support.ok) throw new Error(support.reason);
-    await rp.bindDgramToFd(sock, rp.openReusePortUdpSocket('127.0.0.1', port, 'udp4'));
+    // dgram adopts the addon's SO_REUSEPORT socket (this script compares socket layouts on node:dgram)
+    const own = rp.openReusePortUdpSocket('127.0.0.1', port, 'udp4');
+    await new Promise((resolve) => sock.bind({ fd: own }, resolve));
   } else if (role === 'second') {
     await new Promise((resolve) => sock.bind({ fd }, resolve));
   } else {

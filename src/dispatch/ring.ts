@@ -94,6 +94,11 @@ export class Ring {
   }
 
   /** True when a message is waiting (for a doorbell's last look before sleeping). */
+  /** Producer side: whether the consumer has yet to release something this producer committed. */
+  hasUnreleased(): boolean {
+    return Atomics.load(this.header, H_WRITE) !== Atomics.load(this.header, H_READ);
+  }
+
   hasMessage(): boolean {
     return this.readPos !== Atomics.load(this.header, H_WRITE);
   }

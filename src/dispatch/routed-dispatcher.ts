@@ -195,6 +195,16 @@ export class RoutedDispatcher implements Dispatcher {
     return true;
   }
 
+  /**
+   * Request rings whose owner has not taken everything this thread sent yet. A drain waits for them
+   * too: a forwarded UDP announce is no longer this thread's pending request, but it is in flight.
+   */
+  ringsWithUnread(): number {
+    let n = 0;
+    for (const l of this.links) if (l !== null && l.requests.hasUnreleased()) n++;
+    return n;
+  }
+
   // RingConsumer: replies from the owners
 
   hasWork(): boolean {

@@ -97,6 +97,8 @@ export class ShardHost {
     for (let off = p.requests.peek(); off >= 0; off = p.requests.peek()) {
       const type = rq[off + MSG_TYPE_AT];
       if (type === Msg.AnnounceDirect) {
+        // The reply is queued on this thread's socket, which sends it at this task's end: a thread
+        // that dies in between loses it, as the network may lose any datagram (the client retries).
         rq.copy(record, 0, off + ANNOUNCE_RECORD_AT, off + ANNOUNCE_RECORD_AT + ANNOUNCE_RECORD_BYTES);
         this.direct!.sendForwarded(this.handler.reply, this.handler.handle(record, nowMs), rq, off);
         p.requests.release();

@@ -95,7 +95,7 @@ async function start(): Promise<void> {
  */
 async function drain(graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;
-  const inFlight = (): number => (http?.inFlight ?? 0) + (udp?.inFlight ?? 0);
+  const inFlight = (): number => (http?.inFlight ?? 0) + (udp?.inFlight ?? 0) + dispatcher.ringsWithUnread();
   let seen = stats.requestsHandled;
   let quietSince = Date.now();
   for (let now = quietSince; now < deadline; now = Date.now()) {

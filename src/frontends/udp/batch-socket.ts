@@ -1,7 +1,8 @@
 // UDP through the native addon's batched I/O (native/reuseport/batch-io.c): the thread's event loop
 // polls the socket, recvmmsg reads up to BATCH datagrams into fixed slots of one buffer, and JS gets
 // one call per batch; replies are packed into a send buffer and leave in one sendmmsg per flush (at
-// the end of each batch, or once per microtask checkpoint for replies that come back over the rings).
+// the end of each batch, or once per microtask checkpoint for replies that come back over the rings;
+// sendmmsg calls of up to 64 each).
 // No Buffer, remote-info object or send request per datagram: node:dgram's per-datagram costs, which
 // were most of an announce's, are paid once per batch.
 import { closeSync } from 'node:fs';
@@ -92,7 +93,7 @@ export class BatchSocket implements DatagramTransport {
     if (this.closed) return;
     if (this.queued === SEND_ENTRIES || this.queuedBytes + length > SEND_BYTES) {
       this.flush();
-      if (this.queued > 0 || length > SEND_BYTES) { // the kernel's buffer is full too
+      if (length > SEND_BYTES) { // larger than the whole buffer (no reply is: MAX_DATAGRAM_BYTES)
         this.counters.udpRepliesDropped++;
         return;
       }

@@ -24,6 +24,6 @@ export interface DatagramTransport {
    * full is dropped and counted in udpRepliesDropped.
    */
   send(bytes: Uint8Array, length: number, addr: Uint8Array, at: number, family: number, port: number): void;
-  /** Stops receiving and closes the socket; queued replies go first. */
+  /** Stops receiving and closes the socket (BatchSocket sends what it has queued first). */
   close(): Promise<void>;
 }
