@@ -47,8 +47,9 @@ export class BatchSocket implements DatagramTransport {
 
   /**
    * Takes over `fd` (a bound, non-blocking UDP socket from the addon's open()): from here on it is
-   * closed by close(), or by the addon when the thread ends (and here, if the addon refuses it). Every datagram up to `slotBytes` arrives
-   * whole; a longer one arrives truncated, flagged.
+   * closed by close(), or by the addon when the thread ends (and here, if the addon refuses it). Every
+   * datagram up to `slotBytes` arrives whole; a longer one arrives truncated, flagged. A datagram's
+   * bytes are a view of the slot, valid only during the handler's call (the slot is read into again).
    */
   constructor(private readonly addon: BatchIoAddon, fd: number, private readonly slotBytes: number,
     private readonly onDatagram: DatagramHandler, private readonly counters: TransportCounters) {

@@ -4,7 +4,8 @@
 // is not there). The frontend never sees address text, which only logs and the JWT fair queue need.
 
 /**
- * One received datagram. `source` is 4 bytes (IPv4, also a dual-stack socket's ::ffff:a.b.c.d) or 16
+ * One received datagram, valid only during the call (`pkt` may be a view of a slot that is read into
+ * again, so keep copies, never references). `source` is 4 bytes (IPv4, also a dual-stack socket's ::ffff:a.b.c.d) or 16
  * (IPv6), a view reused for the next datagram; `truncated` when it was longer than the receive slot
  * (`pkt` then holds its first bytes).
  */
