@@ -22,6 +22,11 @@ export function parseIP(text: string, out: Uint8Array): Family {
   return bytes.length === 4 ? Family.V4 : Family.V6;
 }
 
+/** The text of bytes[offset..] as family 4 (4 bytes) or 6 (16 bytes). */
+export function formatIP(bytes: Uint8Array, offset: number, family: number): string {
+  return family === 4 ? formatIPv4(bytes, offset) : formatIPv6(bytes, offset);
+}
+
 /** Dotted quad of bytes[offset..offset+4). */
 export function formatIPv4(bytes: Uint8Array, offset: number): string {
   return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;

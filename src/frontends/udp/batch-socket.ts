@@ -9,7 +9,7 @@ import { closeSync } from 'node:fs';
 import type { DatagramHandler, DatagramTransport, TransportCounters } from './datagram-transport.js';
 
 /** Datagrams per recvmmsg: batch-io.c's BATCH. */
-export const BATCH = 64;
+const BATCH = 64;
 const META_BYTES = 32;
 /** Reply bytes and replies that may wait for one sendmmsg flush. */
 const SEND_BYTES = 1 << 20;

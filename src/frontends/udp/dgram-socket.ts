@@ -3,7 +3,7 @@
 // than BatchSocket, the same behaviour.
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
-import { formatIPv4, formatIPv6 } from '../../protocol/ip.js';
+import { formatIP } from '../../protocol/ip.js';
 import { SourceAddress } from '../../protocol/source-address.js';
 import type { DatagramHandler, DatagramTransport, TransportCounters } from './datagram-transport.js';
 import { ReplyRing } from './reply-ring.js';
@@ -62,7 +62,7 @@ export class DgramSocket implements DatagramTransport {
       this.counters.udpRepliesDropped++;
       return;
     }
-    const address = family === 4 ? this.v4Prefix + formatIPv4(addr, at) : formatIPv6(addr, at);
+    const address = family === 4 ? this.v4Prefix + formatIP(addr, at, 4) : formatIP(addr, at, 6);
     this.sendingTo = address;
     if (queued === 0) {
       const o = this.ring.put(bytes, length);

@@ -1,7 +1,7 @@
 // UDP requests waiting for the swarm, by small integer id: where to send the reply (address bytes and
 // port, no text), and the transaction id of a scrape (announce replies carry theirs in the record).
 // Bounded.
-import { formatIPv4, formatIPv6 } from '../../protocol/ip.js';
+import { formatIP } from '../../protocol/ip.js';
 import { IdPool } from '../../util/id-pool.js';
 
 export class PendingDatagrams {
@@ -53,6 +53,6 @@ export class PendingDatagrams {
 
   /** The source address of `id` as text (for logs). */
   addressText(id: number): string {
-    return this.family[id] === 4 ? formatIPv4(this.address, id * 16) : formatIPv6(this.address, id * 16);
+    return formatIP(this.address, id * 16, this.family[id]!);
   }
 }

@@ -12,7 +12,7 @@ import {
   ANNOUNCE_RECORD_AT, DIRECT_ADDR_AT, DIRECT_FAMILY_AT, DIRECT_KIND_AT, DIRECT_PORT_AT, DIRECT_STARTED_AT,
 } from '../../dispatch/ring-messages.js';
 import { OFF_TRANSACTION_ID } from '../../core/announce-record.js';
-import { formatIPv4, formatIPv6 } from '../../protocol/ip.js';
+import { formatIP } from '../../protocol/ip.js';
 import { parseUrlDataQuery, readUrlData } from '../../protocol/udp/bep41.js';
 import { ConnectionIds } from '../../protocol/udp/connection-id.js';
 import { UdpError, udpErrorText } from '../../protocol/udp/errors.js';
@@ -233,7 +233,7 @@ export class UdpFrontend implements ReplySink, ParkedAnswer, DirectReplies {
   // ParkedAnswer: the gate's word on an announce that waited for its token's verdict.
   sourceKey(): string {
     const a = this.currentSource;
-    return sourceKeyOf(a.length === 4 ? formatIPv4(a, 0) : formatIPv6(a, 0));
+    return sourceKeyOf(formatIP(a, 0, a.length === 4 ? 4 : 6));
   }
 
   isWaiting(id: number): boolean {
@@ -273,7 +273,7 @@ export class UdpFrontend implements ReplySink, ParkedAnswer, DirectReplies {
   private refuse(pkt: Buffer, addr: Uint8Array, port: number, message: string): void {
     this.stats.udpPacketsBad++;
     this.stats.countFailure(Proto.Udp, message);
-    if (this.log.on(2)) this.log.at(2, `udp refused ${addr.length === 4 ? formatIPv4(addr, 0) : formatIPv6(addr, 0)}:${port}: ${message}`);
+    if (this.log.on(2)) this.log.at(2, `udp refused ${formatIP(addr, 0, addr.length === 4 ? 4 : 6)}:${port}: ${message}`);
     const n = writeErrorReply(this.scratch, 0, pkt, PKT_TRANSACTION_ID, message, pkt.length);
     if (n > 0) this.send(this.scratch, n, addr, 0, port);
     if (this.currentKind >= 0) this.stats.recordLatency(this.currentKind + Outcome.ClientError, (sharedNowMs() - this.currentStartedAt) * 1000);
